@@ -1,0 +1,31 @@
+import type { z } from 'zod';
+
+import type { CommandAgentSchema } from '../src/config/schema.js';
+import type { AgentAdapter } from './types.js';
+
+type CommandAgentConfig = z.output<typeof CommandAgentSchema>;
+
+/**
+ * `command`: any executable, started in the repo root. It learns its task from the environment:
+ * `HACO_RUN_ID`, `HACO_TASK_ID`, `HACO_PROMPT_FILE` (the full prompt haco built), `HACO_TASK_FILE`
+ * (the task as JSON) and `HACO_OWNED_FILES` (newline-separated owned paths). Exit code 0 = done.
+ */
+export const commandAdapter = {
+  type: 'command',
+  completion: 'exit',
+  launch(config, task, ctx) {
+    return {
+      command: config.command,
+      args: config.args ?? [],
+      env: {
+        ...config.env,
+        HACO_RUN_ID: ctx.runId,
+        HACO_TASK_ID: task.id,
+        HACO_ATTEMPT: String(ctx.attempt),
+        HACO_PROMPT_FILE: ctx.promptFile,
+        HACO_TASK_FILE: ctx.taskFile,
+        HACO_OWNED_FILES: task.files.join('\n'),
+      },
+    };
+  },
+} satisfies AgentAdapter<CommandAgentConfig>;

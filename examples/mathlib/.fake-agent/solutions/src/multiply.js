@@ -1,0 +1,3 @@
+export function multiply(a, b) {
+  return a * b;
+}

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+import { parseDuration } from '../lib/duration.js';
+
+/** A duration written as `90s`, `10m`, `1h` or a number of seconds; parsed to milliseconds. */
+export const DurationSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  try {
+    return parseDuration(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
+const EnvSchema = z.record(z.string(), z.string());
+
+const CommonAgentFields = {
+  /** Extra environment for the agent process. */
+  env: EnvSchema.optional(),
+  /** Extra arguments appended to the agent's command line. */
+  args: z.array(z.string()).optional(),
+};
+
+/** `command`: any executable; exit code 0 means done (DESIGN.md, agent table). */
+export const CommandAgentSchema = z.strictObject({
+  type: z.literal('command'),
+  command: z.string().min(1),
+  ...CommonAgentFields,
+});
+
+/** `claude-code`: the Claude Code CLI in headless stream-json mode. */
+export const ClaudeCodeAgentSchema = z.strictObject({
+  type: z.literal('claude-code'),
+  /** Executable to run; default `claude` on PATH. */
+  command: z.string().min(1).optional(),
+  /** Model name passed as `--model`. */
+  model: z.string().min(1).optional(),
+  ...CommonAgentFields,
+});
+
+export const AgentConfigSchema = z.discriminatedUnion('type', [CommandAgentSchema, ClaudeCodeAgentSchema], {
+  error: (issue) =>
+    issue.code === 'invalid_union' ? 'unknown agent type (expected one of: claude-code, command)' : undefined,
+});
+
+/** The whole configuration after merging every layer (see load.ts). */
+export const ConfigSchema = z.strictObject({
+  /** How many workers may run at the same moment. */
+  concurrency: z.int().min(1).max(64),
+  /** Named agents a plan's tasks refer to by name. */
+  agents: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'agent names use letters, digits, _ . -'), AgentConfigSchema),
+  /** Values for tasks that do not set their own. */
+  defaults: z.strictObject({
+    /** Agent for tasks without `agent`. */
+    agent: z.string().optional(),
+    /** Per-attempt timeout of the agent, e.g. `10m`. */
+    timeout: DurationSchema,
+    /** Extra attempts after a failed verification. */
+    retries: z.int().min(0).max(20),
+    /** Timeout of each verify command, e.g. `5m`. */
+    verify_timeout: DurationSchema,
+  }),
+});
+
+/** A validated configuration: durations are in milliseconds. */
+export type Config = z.output<typeof ConfigSchema>;
+/** One named agent's configuration. */
+export type AgentConfig = z.output<typeof AgentConfigSchema>;
+/** The agent types this build knows. */
+export type AgentType = AgentConfig['type'];

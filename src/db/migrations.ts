@@ -1,0 +1,109 @@
+import type Database from 'better-sqlite3';
+
+/**
+ * Append-only schema migrations; entry N moves the database from `user_version` N to N+1.
+ * Never edit a shipped entry: add a new one.
+ */
+export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
+  (db) =>
+    db.exec(`
+      CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        goal TEXT NOT NULL,
+        plan_file TEXT,
+        plan_json TEXT NOT NULL,
+        config_json TEXT NOT NULL,
+        status TEXT NOT NULL,
+        base_head TEXT,
+        concurrency INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        started_at INTEGER,
+        ended_at INTEGER
+      ) STRICT;
+      CREATE TABLE tasks (
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        id TEXT NOT NULL,
+        ord INTEGER NOT NULL,
+        title TEXT NOT NULL,
+        agent TEXT NOT NULL,
+        status TEXT NOT NULL,
+        spec_json TEXT NOT NULL,
+        started_at INTEGER,
+        ended_at INTEGER,
+        commit_sha TEXT,
+        error TEXT,
+        PRIMARY KEY (run_id, id)
+      ) STRICT;
+      CREATE TABLE attempts (
+        id INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL,
+        task_id TEXT NOT NULL,
+        n INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        pid INTEGER,
+        session_id TEXT,
+        exit_code INTEGER,
+        started_at INTEGER NOT NULL,
+        agent_ended_at INTEGER,
+        ended_at INTEGER,
+        cost_usd REAL,
+        usage_json TEXT,
+        verify_output TEXT,
+        error TEXT,
+        transcript_file TEXT,
+        FOREIGN KEY (run_id, task_id) REFERENCES tasks(run_id, id) ON DELETE CASCADE,
+        UNIQUE (run_id, task_id, n)
+      ) STRICT;
+      CREATE TABLE checkpoints (
+        run_id TEXT NOT NULL,
+        task_id TEXT NOT NULL,
+        head TEXT,
+        entries_json TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (run_id, task_id),
+        FOREIGN KEY (run_id, task_id) REFERENCES tasks(run_id, id) ON DELETE CASCADE
+      ) STRICT;
+      CREATE TABLE breakpoints (
+        id INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        task_id TEXT,
+        kind TEXT NOT NULL,
+        message TEXT NOT NULL,
+        answers_json TEXT NOT NULL,
+        status TEXT NOT NULL,
+        answer TEXT,
+        answered_by TEXT,
+        created_at INTEGER NOT NULL,
+        answered_at INTEGER
+      ) STRICT;
+      CREATE INDEX breakpoints_run ON breakpoints(run_id, status);
+      CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        ts INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        task_id TEXT,
+        payload_json TEXT
+      ) STRICT;
+      CREATE INDEX events_run_ts ON events(run_id, ts);
+    `),
+];
+
+/**
+ * Brings a database to the newest schema, one transaction per step.
+ * @throws Error when the file was written by a newer haco (its user_version is ahead of this build)
+ */
+export function migrate(db: Database.Database): void {
+  const from = db.pragma('user_version', { simple: true }) as number;
+  if (from > MIGRATIONS.length) {
+    throw new Error(`state database schema v${from} is newer than this haco (v${MIGRATIONS.length}); upgrade haco`);
+  }
+  for (let v = from; v < MIGRATIONS.length; v++) {
+    const step = MIGRATIONS[v];
+    if (!step) break;
+    db.transaction(() => {
+      step(db);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+}

@@ -1,0 +1,340 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+import Database from 'better-sqlite3';
+
+import type { Config } from '../config/schema.js';
+import type { Plan } from '../plan/schema.js';
+import type {
+  AttemptRow,
+  AttemptStatus,
+  BreakpointAnswer,
+  BreakpointKind,
+  BreakpointRow,
+  RunRow,
+  RunStatus,
+  TaskRow,
+  TaskStatus,
+} from '../orchestrator/types.js';
+import { migrate } from './migrations.js';
+
+type Row = Record<string, unknown>;
+
+const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+
+function toRun(r: Row): RunRow {
+  return {
+    id: String(r.id),
+    goal: String(r.goal),
+    planFile: str(r.plan_file),
+    status: r.status as RunStatus,
+    baseHead: str(r.base_head),
+    concurrency: Number(r.concurrency),
+    createdAt: Number(r.created_at),
+    startedAt: num(r.started_at),
+    endedAt: num(r.ended_at),
+  };
+}
+
+function toTask(r: Row): TaskRow {
+  const spec = JSON.parse(String(r.spec_json)) as { dependsOn: string[]; files: string[] };
+  return {
+    runId: String(r.run_id),
+    id: String(r.id),
+    title: String(r.title),
+    agent: String(r.agent),
+    status: r.status as TaskStatus,
+    dependsOn: spec.dependsOn,
+    files: spec.files,
+    startedAt: num(r.started_at),
+    endedAt: num(r.ended_at),
+    commitSha: str(r.commit_sha),
+    error: str(r.error),
+  };
+}
+
+function toAttempt(r: Row): AttemptRow {
+  return {
+    id: Number(r.id),
+    runId: String(r.run_id),
+    taskId: String(r.task_id),
+    n: Number(r.n),
+    status: r.status as AttemptStatus,
+    pid: num(r.pid),
+    sessionId: str(r.session_id),
+    exitCode: num(r.exit_code),
+    startedAt: Number(r.started_at),
+    agentEndedAt: num(r.agent_ended_at),
+    endedAt: num(r.ended_at),
+    costUsd: num(r.cost_usd),
+    verifyOutput: str(r.verify_output),
+    error: str(r.error),
+    transcriptFile: str(r.transcript_file),
+  };
+}
+
+function toBreakpoint(r: Row): BreakpointRow {
+  return {
+    id: Number(r.id),
+    runId: String(r.run_id),
+    taskId: str(r.task_id),
+    kind: r.kind as BreakpointKind,
+    message: String(r.message),
+    answers: JSON.parse(String(r.answers_json)) as BreakpointAnswer[],
+    status: r.status as BreakpointRow['status'],
+    answeredBy: str(r.answered_by),
+    createdAt: Number(r.created_at),
+  };
+}
+
+/** Columns of `attempts` that may change after the attempt starts. */
+export interface AttemptUpdate {
+  status?: AttemptStatus;
+  pid?: number;
+  sessionId?: string;
+  exitCode?: number | null;
+  agentEndedAt?: number;
+  endedAt?: number;
+  costUsd?: number;
+  usage?: unknown;
+  verifyOutput?: string;
+  error?: string;
+}
+
+const ATTEMPT_COLUMNS: Record<keyof AttemptUpdate, string> = {
+  status: 'status',
+  pid: 'pid',
+  sessionId: 'session_id',
+  exitCode: 'exit_code',
+  agentEndedAt: 'agent_ended_at',
+  endedAt: 'ended_at',
+  costUsd: 'cost_usd',
+  usage: 'usage_json',
+  verifyOutput: 'verify_output',
+  error: 'error',
+};
+
+/**
+ * The state database, `.haco/state.db` in the repository (better-sqlite3, WAL, foreign keys on,
+ * migrations by `user_version`). It is the source of truth: every state change is written here
+ * before it is reported as an event.
+ */
+export class StateDb {
+  readonly db: Database.Database;
+
+  /**
+   * Opens (and creates or migrates) a database file.
+   * @throws Error when the file is from a newer haco or is not a SQLite database
+   */
+  constructor(readonly file: string) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    migrate(this.db);
+  }
+
+  /** Opens `<repoRoot>/.haco/state.db`, creating `.haco/` if needed. */
+  static openInRepo(repoRoot: string): StateDb {
+    const dir = join(repoRoot, '.haco');
+    mkdirSync(dir, { recursive: true });
+    return new StateDb(join(dir, 'state.db'));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  /** Records a new run and all its tasks (status `pending`) in one transaction. */
+  createRun(run: {
+    id: string;
+    plan: Plan;
+    planFile: string | null;
+    config: Config;
+    status: RunStatus;
+    baseHead: string | null;
+    concurrency: number;
+    now: number;
+  }): void {
+    const insertRun = this.db.prepare(
+      `INSERT INTO runs (id, goal, plan_file, plan_json, config_json, status, base_head, concurrency, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const insertTask = this.db.prepare(
+      `INSERT INTO tasks (run_id, id, ord, title, agent, status, spec_json) VALUES (?, ?, ?, ?, ?, 'pending', ?)`,
+    );
+    this.db.transaction(() => {
+      insertRun.run(
+        run.id,
+        run.plan.goal,
+        run.planFile,
+        JSON.stringify(run.plan),
+        JSON.stringify(run.config),
+        run.status,
+        run.baseHead,
+        run.concurrency,
+        run.now,
+      );
+      run.plan.tasks.forEach((t, i) => insertTask.run(run.id, t.id, i, t.title, t.agent, JSON.stringify(t)));
+    })();
+  }
+
+  /** The stored plan and config of a run, exactly as it started. */
+  runInputs(runId: string): { plan: Plan; config: Config } {
+    const r = this.db.prepare('SELECT plan_json, config_json FROM runs WHERE id = ?').get(runId) as Row | undefined;
+    if (!r) throw new Error(`no run ${runId}`);
+    return { plan: JSON.parse(String(r.plan_json)) as Plan, config: JSON.parse(String(r.config_json)) as Config };
+  }
+
+  getRun(runId: string): RunRow | undefined {
+    const r = this.db.prepare('SELECT * FROM runs WHERE id = ?').get(runId) as Row | undefined;
+    return r ? toRun(r) : undefined;
+  }
+
+  /** Runs, newest first. */
+  listRuns(): RunRow[] {
+    return (this.db.prepare('SELECT * FROM runs ORDER BY created_at DESC, rowid DESC').all() as Row[]).map(toRun);
+  }
+
+  /** Runs whose id starts with `prefix` (users type a few characters). */
+  findRuns(prefix: string): RunRow[] {
+    const rows = this.db.prepare("SELECT * FROM runs WHERE id LIKE ? || '%' ORDER BY created_at DESC").all(prefix);
+    return (rows as Row[]).map(toRun);
+  }
+
+  setRunStatus(runId: string, status: RunStatus, now: number): void {
+    const ends = ['completed', 'failed', 'cancelled', 'rolled_back'].includes(status);
+    this.db
+      .prepare(
+        `UPDATE runs SET status = ?,
+           started_at = CASE WHEN ? = 'running' AND started_at IS NULL THEN ? ELSE started_at END,
+           ended_at = CASE WHEN ? THEN ? ELSE NULL END
+         WHERE id = ?`,
+      )
+      .run(status, status, now, ends ? 1 : 0, now, runId);
+  }
+
+  getTasks(runId: string): TaskRow[] {
+    return (this.db.prepare('SELECT * FROM tasks WHERE run_id = ? ORDER BY ord').all(runId) as Row[]).map(toTask);
+  }
+
+  /** Sets a task's status; `startedAt` is kept from the first start, `endedAt` set on terminal states. */
+  setTaskStatus(
+    runId: string,
+    taskId: string,
+    status: TaskStatus,
+    now: number,
+    extra: { commitSha?: string | null; error?: string | null } = {},
+  ): void {
+    const ends = ['done', 'failed', 'skipped', 'rolled_back'].includes(status);
+    this.db
+      .prepare(
+        `UPDATE tasks SET status = ?,
+           started_at = CASE WHEN ? = 'running' AND started_at IS NULL THEN ? ELSE started_at END,
+           ended_at = CASE WHEN ? THEN ? ELSE NULL END,
+           commit_sha = CASE WHEN ? THEN ? ELSE commit_sha END,
+           error = CASE WHEN ? THEN ? ELSE error END
+         WHERE run_id = ? AND id = ?`,
+      )
+      .run(
+        status,
+        status,
+        now,
+        ends ? 1 : 0,
+        now,
+        'commitSha' in extra ? 1 : 0,
+        extra.commitSha ?? null,
+        'error' in extra ? 1 : 0,
+        extra.error ?? null,
+        runId,
+        taskId,
+      );
+  }
+
+  /** Starts attempt number `n` of a task; returns its row id. */
+  startAttempt(runId: string, taskId: string, n: number, now: number, transcriptFile: string): number {
+    const info = this.db
+      .prepare(
+        `INSERT INTO attempts (run_id, task_id, n, status, started_at, transcript_file) VALUES (?, ?, ?, 'running', ?, ?)`,
+      )
+      .run(runId, taskId, n, now, transcriptFile);
+    return Number(info.lastInsertRowid);
+  }
+
+  updateAttempt(id: number, update: AttemptUpdate): void {
+    const keys = Object.keys(update) as Array<keyof AttemptUpdate>;
+    if (keys.length === 0) return;
+    const sets = keys.map((k) => `${ATTEMPT_COLUMNS[k]} = ?`).join(', ');
+    const values = keys.map((k) => {
+      const v = update[k];
+      if (k === 'usage') return v === undefined ? null : JSON.stringify(v);
+      return v ?? null;
+    });
+    this.db.prepare(`UPDATE attempts SET ${sets} WHERE id = ?`).run(...(values as Array<string | number | null>), id);
+  }
+
+  getAttempts(runId: string, taskId?: string): AttemptRow[] {
+    const rows = taskId
+      ? this.db.prepare('SELECT * FROM attempts WHERE run_id = ? AND task_id = ? ORDER BY n').all(runId, taskId)
+      : this.db.prepare('SELECT * FROM attempts WHERE run_id = ? ORDER BY id').all(runId);
+    return (rows as Row[]).map(toAttempt);
+  }
+
+  /** Stores a task's checkpoint: HEAD and the blob id of each owned path (null = did not exist). */
+  saveCheckpoint(runId: string, taskId: string, head: string | null, entries: ReadonlyArray<{ path: string; blob: string | null }>, now: number): void {
+    this.db
+      .prepare(
+        `INSERT INTO checkpoints (run_id, task_id, head, entries_json, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (run_id, task_id) DO NOTHING`,
+      )
+      .run(runId, taskId, head, JSON.stringify(entries), now);
+  }
+
+  getCheckpoint(runId: string, taskId: string): { head: string | null; entries: Array<{ path: string; blob: string | null }> } | undefined {
+    const r = this.db.prepare('SELECT * FROM checkpoints WHERE run_id = ? AND task_id = ?').get(runId, taskId) as Row | undefined;
+    if (!r) return undefined;
+    return { head: str(r.head), entries: JSON.parse(String(r.entries_json)) as Array<{ path: string; blob: string | null }> };
+  }
+
+  /** Opens a pending breakpoint; returns its id. */
+  openBreakpoint(bp: { runId: string; taskId: string | null; kind: BreakpointKind; message: string; answers: BreakpointAnswer[]; now: number }): number {
+    const info = this.db
+      .prepare(
+        `INSERT INTO breakpoints (run_id, task_id, kind, message, answers_json, status, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)`,
+      )
+      .run(bp.runId, bp.taskId, bp.kind, bp.message, JSON.stringify(bp.answers), bp.now);
+    return Number(info.lastInsertRowid);
+  }
+
+  /** Records an answer; returns false when the breakpoint was not pending (already answered). */
+  answerBreakpoint(id: number, answer: BreakpointAnswer, by: string, now: number): boolean {
+    const status = answer === 'approve' ? 'approved' : 'rejected';
+    const info = this.db
+      .prepare(`UPDATE breakpoints SET status = ?, answer = ?, answered_by = ?, answered_at = ? WHERE id = ? AND status = 'pending'`)
+      .run(status, answer, by, now, id);
+    return info.changes === 1;
+  }
+
+  getBreakpoints(runId: string): BreakpointRow[] {
+    return (this.db.prepare('SELECT * FROM breakpoints WHERE run_id = ? ORDER BY id').all(runId) as Row[]).map(toBreakpoint);
+  }
+
+  /** Appends to the run's event log (the audit trail behind `haco logs`). */
+  addEvent(runId: string, kind: string, taskId: string | null, payload: unknown, now: number): void {
+    this.db
+      .prepare('INSERT INTO events (run_id, ts, kind, task_id, payload_json) VALUES (?, ?, ?, ?, ?)')
+      .run(runId, now, kind, taskId, payload === undefined ? null : JSON.stringify(payload));
+  }
+
+  getEvents(runId: string): Array<{ ts: number; kind: string; taskId: string | null; payload: unknown }> {
+    const rows = this.db.prepare('SELECT * FROM events WHERE run_id = ? ORDER BY id').all(runId) as Row[];
+    return rows.map((r) => ({
+      ts: Number(r.ts),
+      kind: String(r.kind),
+      taskId: str(r.task_id),
+      payload: r.payload_json === null ? null : (JSON.parse(String(r.payload_json)) as unknown),
+    }));
+  }
+}

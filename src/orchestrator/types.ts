@@ -1,0 +1,120 @@
+/** Run life cycle (DESIGN.md, "Concepts"). */
+export type RunStatus =
+  | 'planning'
+  | 'awaiting_approval'
+  | 'running'
+  | 'paused'
+  | 'completed'
+  | 'failed'
+  | 'cancelled'
+  | 'rolled_back';
+
+/** Task life cycle (DESIGN.md, "Concepts"). */
+export type TaskStatus =
+  | 'pending'
+  | 'ready'
+  | 'running'
+  | 'verifying'
+  | 'reviewing'
+  | 'done'
+  | 'failed'
+  | 'skipped'
+  | 'rolled_back';
+
+/** One agent session for one task. */
+export type AttemptStatus = 'running' | 'verifying' | 'passed' | 'failed' | 'timed_out' | 'interrupted';
+
+/** Kinds of human decision (DESIGN.md, "Breakpoint"). */
+export type BreakpointKind =
+  | 'plan_approval'
+  | 'ownership_violation'
+  | 'verify_failed'
+  | 'review_rejected'
+  | 'agent_permission'
+  | 'agent_needs_input'
+  | 'budget_exceeded'
+  | 'task_timeout';
+
+export type BreakpointStatus = 'pending' | 'approved' | 'rejected';
+export type BreakpointAnswer = 'approve' | 'reject';
+
+/** Statuses a run never leaves by itself. */
+export const TERMINAL_RUN: ReadonlySet<RunStatus> = new Set(['completed', 'failed', 'cancelled', 'rolled_back']);
+/** Statuses a task never leaves during a run. */
+export const TERMINAL_TASK: ReadonlySet<TaskStatus> = new Set(['done', 'failed', 'skipped', 'rolled_back']);
+
+export interface RunRow {
+  readonly id: string;
+  readonly goal: string;
+  readonly planFile: string | null;
+  readonly status: RunStatus;
+  readonly baseHead: string | null;
+  readonly concurrency: number;
+  /** Epoch ms. */
+  readonly createdAt: number;
+  readonly startedAt: number | null;
+  readonly endedAt: number | null;
+}
+
+export interface TaskRow {
+  readonly runId: string;
+  readonly id: string;
+  readonly title: string;
+  readonly agent: string;
+  readonly status: TaskStatus;
+  readonly dependsOn: readonly string[];
+  readonly files: readonly string[];
+  /** Epoch ms of the first attempt's start. */
+  readonly startedAt: number | null;
+  readonly endedAt: number | null;
+  readonly commitSha: string | null;
+  readonly error: string | null;
+}
+
+export interface AttemptRow {
+  readonly id: number;
+  readonly runId: string;
+  readonly taskId: string;
+  /** 1-based attempt number within the task. */
+  readonly n: number;
+  readonly status: AttemptStatus;
+  readonly pid: number | null;
+  /** The agent's own session id (e.g. Claude Code's), for resume. */
+  readonly sessionId: string | null;
+  readonly exitCode: number | null;
+  /** Epoch ms. */
+  readonly startedAt: number;
+  /** Epoch ms when the agent finished (before verification). */
+  readonly agentEndedAt: number | null;
+  readonly endedAt: number | null;
+  /** USD, as reported by the agent. */
+  readonly costUsd: number | null;
+  readonly verifyOutput: string | null;
+  readonly error: string | null;
+  readonly transcriptFile: string | null;
+}
+
+export interface BreakpointRow {
+  readonly id: number;
+  readonly runId: string;
+  readonly taskId: string | null;
+  readonly kind: BreakpointKind;
+  readonly message: string;
+  readonly answers: readonly BreakpointAnswer[];
+  readonly status: BreakpointStatus;
+  readonly answeredBy: string | null;
+  readonly createdAt: number;
+}
+
+/** The `--json` shape of `haco run` and `haco status` (issue: the spine). */
+export interface RunSummary {
+  run_id: string;
+  status: RunStatus;
+  goal: string;
+  tasks: Array<{ id: string; status: TaskStatus; attempts: number; commit: string | null }>;
+  breakpoints: Array<{ id: number; kind: BreakpointKind; task: string | null; message: string; status: BreakpointStatus }>;
+  /** Sum of every attempt's reported cost, USD. */
+  cost_usd: number;
+  /** From the run's first start to its end (or now), ms. */
+  duration_ms: number;
+}

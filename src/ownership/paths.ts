@@ -1,0 +1,111 @@
+import picomatch from 'picomatch';
+
+const GLOB_CHARS = /[*?[\]{}()!+@]/;
+
+/** True when a path segment holds glob syntax (picomatch). */
+export function isGlobSegment(segment: string): boolean {
+  return GLOB_CHARS.test(segment);
+}
+
+/**
+ * Normalises an owned path as written in a plan: drops `./` and duplicate slashes; a trailing `/`
+ * means a whole directory and becomes `dir/**`.
+ * @returns the normalised pattern, or an error message naming what is wrong
+ */
+export function normaliseOwnedPath(raw: string): { pattern: string } | { error: string } {
+  const text = raw.trim();
+  if (text === '') return { error: 'empty path' };
+  if (text.startsWith('/') || /^[A-Za-z]:[\\/]/.test(text) || text.startsWith('~')) {
+    return { error: `"${raw}" is absolute; owned paths are relative to the repository root` };
+  }
+  if (text.includes('\\')) return { error: `"${raw}" uses backslashes; use / between directories` };
+  const isDir = text.endsWith('/');
+  const segments = text.split('/').filter((s) => s !== '' && s !== '.');
+  if (segments.length === 0) return { error: `"${raw}" names the whole repository; own specific paths` };
+  if (segments.includes('..')) return { error: `"${raw}" leaves the repository (contains ..)` };
+  const first = segments[0];
+  if (first === '.git' || first === '.haco') return { error: `"${raw}" is inside ${first}/, which haco manages` };
+  if (isDir) segments.push('**');
+  return { pattern: segments.join('/') };
+}
+
+/** The segments before the first glob segment: the part of a pattern that names real directories. */
+export function literalPrefix(pattern: string): string[] {
+  const out: string[] = [];
+  for (const segment of pattern.split('/')) {
+    if (isGlobSegment(segment)) break;
+    out.push(segment);
+  }
+  return out;
+}
+
+function literalEnds(segment: string): { head: string; tail: string } {
+  const first = segment.search(GLOB_CHARS);
+  let last = -1;
+  for (let i = segment.length - 1; i >= 0; i--) {
+    if (GLOB_CHARS.test(segment[i] ?? '')) {
+      last = i;
+      break;
+    }
+  }
+  return { head: segment.slice(0, first), tail: segment.slice(last + 1) };
+}
+
+/** Whether two single segments could match one common name. Sound: never false when they can. */
+function segmentsMayMeet(a: string, b: string): boolean {
+  const aGlob = isGlobSegment(a);
+  const bGlob = isGlobSegment(b);
+  if (!aGlob && !bGlob) return a === b;
+  if (!aGlob) return picomatch.isMatch(a, b, { dot: true });
+  if (!bGlob) return picomatch.isMatch(b, a, { dot: true });
+  // Two globs: a common name must start with both literal heads and end with both literal tails.
+  const x = literalEnds(a);
+  const y = literalEnds(b);
+  const headsAgree = x.head.startsWith(y.head) || y.head.startsWith(x.head);
+  const tailsAgree = x.tail.endsWith(y.tail) || y.tail.endsWith(x.tail);
+  return headsAgree && tailsAgree;
+}
+
+function walk(a: readonly string[], i: number, b: readonly string[], j: number, seen: Set<string>): boolean {
+  const key = `${i},${j}`;
+  if (seen.has(key)) return false;
+  seen.add(key);
+  if (i === a.length && j === b.length) return true;
+  const sa = a[i];
+  const sb = b[j];
+  if (sa === '**') return walk(a, i + 1, b, j, seen) || (j < b.length && walk(a, i, b, j + 1, seen));
+  if (sb === '**') return walk(a, i, b, j + 1, seen) || (i < a.length && walk(a, i + 1, b, j, seen));
+  if (sa === undefined || sb === undefined) return false;
+  return segmentsMayMeet(sa, sb) && walk(a, i + 1, b, j + 1, seen);
+}
+
+/**
+ * Whether two owned-path patterns could name a common file. A literal path also covers everything
+ * below it (it may be a directory). Sound: it never answers false for patterns that share a file;
+ * it may answer true for some that do not (two globs in one segment are compared by their
+ * literal heads and tails only).
+ */
+export function patternsOverlap(a: string, b: string): boolean {
+  const sa = a.split('/');
+  const sb = b.split('/');
+  if (!sa.some(isGlobSegment)) sa.push('**');
+  if (!sb.some(isGlobSegment)) sb.push('**');
+  return walk(sa, 0, sb, 0, new Set());
+}
+
+/** Whether any pattern of one list overlaps any of the other; returns the first pair found. */
+export function firstOverlap(a: readonly string[], b: readonly string[]): [string, string] | undefined {
+  for (const x of a) for (const y of b) if (patternsOverlap(x, y)) return [x, y];
+  return undefined;
+}
+
+/**
+ * A matcher for "is this repo-relative file path owned by these patterns": exact match, a file
+ * below a literal (directory) path, or a glob match.
+ */
+export function ownershipMatcher(patterns: readonly string[]): (path: string) => boolean {
+  const globs = patterns.filter((p) => p.split('/').some(isGlobSegment));
+  const literals = patterns.filter((p) => !globs.includes(p));
+  const isGlobMatch = globs.length ? picomatch(globs as string[], { dot: true }) : () => false;
+  return (path) => literals.some((l) => path === l || path.startsWith(`${l}/`)) || isGlobMatch(path);
+}

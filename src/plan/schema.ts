@@ -1,0 +1,65 @@
+import { z } from 'zod';
+
+import { DurationSchema } from '../config/schema.js';
+
+/** A task id: letters, digits, `-`, `_`, `.`; used in commit messages and file names. */
+export const TaskIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'task ids use letters, digits, - _ . (at most 64, no leading symbol)');
+
+/** One task of a plan as written in the plan file (YAML or JSON). */
+export const PlanTaskSchema = z.strictObject({
+  id: TaskIdSchema,
+  /** One line for the dashboard and the commit message; default: the id. */
+  title: z.string().min(1).optional(),
+  /** Name of a configured agent; default: `defaults.agent` from the config. */
+  agent: z.string().min(1).optional(),
+  /** Paths (files, directories ending in `/`, or globs) the task owns, relative to the repo root. */
+  files: z.array(z.string().min(1)).min(1, 'a task must own at least one path'),
+  depends_on: z.array(z.string()).default([]),
+  /** What the agent is asked to do. */
+  prompt: z.string().min(1),
+  acceptance: z.array(z.string()).default([]),
+  /** Shell commands run in the repo root after the agent finishes; all must exit 0. */
+  verify: z.array(z.string().min(1)).default([]),
+  /** Per-attempt agent timeout, e.g. `10m`; default from the config. */
+  timeout: DurationSchema.optional(),
+  /** Extra attempts after a failed verification; default from the config. */
+  retries: z.int().min(0).max(20).optional(),
+});
+
+/** A plan file: `version: 1`, a goal and at least one task. */
+export const PlanSchema = z.strictObject({
+  version: z.literal(1, 'version must be 1'),
+  goal: z.string().min(1),
+  tasks: z.array(PlanTaskSchema).min(1, 'a plan needs at least one task'),
+});
+
+export type PlanInput = z.input<typeof PlanSchema>;
+export type ParsedPlan = z.output<typeof PlanSchema>;
+export type ParsedTask = z.output<typeof PlanTaskSchema>;
+
+/** A task after validation: every default resolved, durations in ms. */
+export interface TaskSpec {
+  readonly id: string;
+  readonly title: string;
+  /** Name of the configured agent that runs it. */
+  readonly agent: string;
+  /** Normalised owned paths (no leading `./`; directories as `dir/**`). */
+  readonly files: readonly string[];
+  readonly dependsOn: readonly string[];
+  readonly prompt: string;
+  readonly acceptance: readonly string[];
+  readonly verify: readonly string[];
+  /** Agent timeout per attempt, ms. */
+  readonly timeoutMs: number;
+  /** Extra attempts after a failed verification. */
+  readonly retries: number;
+}
+
+/** A validated plan, ready to run. */
+export interface Plan {
+  readonly version: 1;
+  readonly goal: string;
+  readonly tasks: readonly TaskSpec[];
+}

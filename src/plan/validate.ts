@@ -1,0 +1,188 @@
+import { existsSync, lstatSync, realpathSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+
+import type { Config } from '../config/schema.js';
+import { PlanError } from '../lib/errors.js';
+import { formatIssuePath } from '../lib/issues.js';
+import { firstOverlap, literalPrefix, normaliseOwnedPath } from '../ownership/paths.js';
+import { readPlanData } from './load.js';
+import { PlanSchema, type ParsedPlan, type Plan, type TaskSpec } from './schema.js';
+
+/** One validation problem: where (`tasks[1].files[0]`) and what. */
+export interface PlanProblem {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Finds cycles in the dependency graph; returns each as the list of ids along it. */
+function findCycles(deps: ReadonlyMap<string, readonly string[]>): string[][] {
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const cycles: string[][] = [];
+  const visit = (id: string): void => {
+    state.set(id, 'open');
+    stack.push(id);
+    for (const next of deps.get(id) ?? []) {
+      if (!deps.has(next)) continue;
+      const seen = state.get(next);
+      if (seen === 'open') cycles.push([...stack.slice(stack.indexOf(next)), next]);
+      else if (seen === undefined) visit(next);
+    }
+    stack.pop();
+    state.set(id, 'done');
+  };
+  for (const id of deps.keys()) if (!state.has(id)) visit(id);
+  return cycles;
+}
+
+/** For each task, every task it transitively depends on. */
+export function ancestorsOf(deps: ReadonlyMap<string, readonly string[]>): Map<string, Set<string>> {
+  const memo = new Map<string, Set<string>>();
+  const get = (id: string, trail: Set<string>): Set<string> => {
+    const hit = memo.get(id);
+    if (hit) return hit;
+    const out = new Set<string>();
+    trail.add(id);
+    for (const dep of deps.get(id) ?? []) {
+      if (trail.has(dep) || !deps.has(dep)) continue;
+      out.add(dep);
+      for (const a of get(dep, trail)) out.add(a);
+    }
+    trail.delete(id);
+    memo.set(id, out);
+    return out;
+  };
+  for (const id of deps.keys()) get(id, new Set());
+  return memo;
+}
+
+/** Checks that an owned pattern's real directories stay inside the repo (no symlink escape). */
+function escapesRepo(repoRoot: string, pattern: string): string | undefined {
+  const realRoot = realpathSync(repoRoot);
+  let current = repoRoot;
+  for (const segment of literalPrefix(pattern)) {
+    current = join(current, segment);
+    if (!existsSync(current) && !isDanglingLink(current)) return undefined;
+    if (isDanglingLink(current)) return `"${relative(repoRoot, current)}" is a symlink to a missing target`;
+    const real = realpathSync(current);
+    if (real !== realRoot && !real.startsWith(realRoot + sep)) {
+      return `"${relative(repoRoot, current)}" is a symlink that leaves the repository`;
+    }
+  }
+  return undefined;
+}
+
+function isDanglingLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink() && !existsSync(path);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Validates parsed plan data against the schema and the semantic rules: unique ids, known
+ * dependencies, no cycle, known agents, owned paths inside the repo, and no overlapping ownership
+ * between tasks that could run at the same time.
+ * @returns every problem found (empty when the plan is valid) and, when valid, the resolved plan
+ */
+export function checkPlan(
+  data: unknown,
+  config: Config,
+  repoRoot: string,
+): { problems: PlanProblem[]; plan?: Plan } {
+  const parsed = PlanSchema.safeParse(data);
+  if (!parsed.success) {
+    return { problems: parsed.error.issues.map((i) => ({ path: formatIssuePath(i.path), message: i.message })) };
+  }
+  const problems: PlanProblem[] = [];
+  const plan: ParsedPlan = parsed.data;
+  const firstIndex = new Map<string, number>();
+  plan.tasks.forEach((task, i) => {
+    const prev = firstIndex.get(task.id);
+    if (prev !== undefined) problems.push({ path: `tasks[${i}].id`, message: `duplicate task id "${task.id}" (also tasks[${prev}])` });
+    else firstIndex.set(task.id, i);
+  });
+  const deps = new Map<string, string[]>();
+  const patterns = new Map<string, string[]>();
+  const specs: TaskSpec[] = [];
+  plan.tasks.forEach((task, i) => {
+    const at = `tasks[${i}]`;
+    task.depends_on.forEach((dep, d) => {
+      if (dep === task.id) problems.push({ path: `${at}.depends_on[${d}]`, message: `task "${task.id}" depends on itself` });
+      else if (!firstIndex.has(dep)) problems.push({ path: `${at}.depends_on[${d}]`, message: `unknown task "${dep}"` });
+    });
+    const agent = task.agent ?? config.defaults.agent;
+    if (agent === undefined) problems.push({ path: `${at}.agent`, message: 'no agent given and config has no defaults.agent' });
+    else if (!(agent in config.agents)) {
+      const known = Object.keys(config.agents).join(', ') || 'none';
+      problems.push({ path: task.agent ? `${at}.agent` : `${at}`, message: `unknown agent "${agent}" (configured: ${known})` });
+    }
+    const owned: string[] = [];
+    task.files.forEach((raw, f) => {
+      const result = normaliseOwnedPath(raw);
+      if ('error' in result) return problems.push({ path: `${at}.files[${f}]`, message: result.error });
+      const escape = escapesRepo(repoRoot, result.pattern);
+      if (escape) return problems.push({ path: `${at}.files[${f}]`, message: escape });
+      owned.push(result.pattern);
+    });
+    if (!deps.has(task.id)) {
+      deps.set(task.id, task.depends_on.filter((d) => d !== task.id));
+      patterns.set(task.id, owned);
+    }
+    specs.push({
+      id: task.id,
+      title: task.title ?? task.id,
+      agent: agent ?? '',
+      files: owned,
+      dependsOn: task.depends_on,
+      prompt: task.prompt,
+      acceptance: task.acceptance,
+      verify: task.verify,
+      timeoutMs: task.timeout ?? config.defaults.timeout,
+      retries: task.retries ?? config.defaults.retries,
+    });
+  });
+  const cycles = findCycles(deps);
+  for (const cycle of cycles) {
+    const first = cycle[0] ?? '';
+    problems.push({ path: `tasks[${firstIndex.get(first) ?? 0}].depends_on`, message: `dependency cycle: ${cycle.join(' -> ')}` });
+  }
+  if (cycles.length === 0) problems.push(...overlapProblems([...deps.keys()], deps, patterns, firstIndex));
+  return problems.length ? { problems } : { problems, plan: { version: 1, goal: plan.goal, tasks: specs } };
+}
+
+function overlapProblems(
+  ids: readonly string[],
+  deps: ReadonlyMap<string, readonly string[]>,
+  patterns: ReadonlyMap<string, readonly string[]>,
+  index: ReadonlyMap<string, number>,
+): PlanProblem[] {
+  const ancestors = ancestorsOf(deps);
+  const out: PlanProblem[] = [];
+  for (let i = 0; i < ids.length; i++) {
+    for (let j = i + 1; j < ids.length; j++) {
+      const a = ids[i] ?? '';
+      const b = ids[j] ?? '';
+      if (ancestors.get(a)?.has(b) || ancestors.get(b)?.has(a)) continue;
+      const pair = firstOverlap(patterns.get(a) ?? [], patterns.get(b) ?? []);
+      if (!pair) continue;
+      out.push({
+        path: `tasks[${index.get(b) ?? j}].files`,
+        message: `"${pair[1]}" of task "${b}" overlaps "${pair[0]}" of task "${a}", and the two may run at the same time (add a depends_on between them)`,
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Loads and validates a plan file.
+ * @param shown how the file is named in messages
+ * @throws PlanError listing every problem, one line each as `FILE: PATH: MESSAGE` (exit 2)
+ */
+export function loadPlan(file: string, config: Config, repoRoot: string, shown = file): Plan {
+  const { problems, plan } = checkPlan(readPlanData(file, shown), config, repoRoot);
+  if (!plan) throw new PlanError(problems.map((p) => `${shown}: ${p.path}: ${p.message}`));
+  return plan;
+}

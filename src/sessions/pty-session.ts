@@ -1,0 +1,178 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+
+import pty from '@lydell/node-pty';
+import xterm from '@xterm/headless';
+
+import { childEnv } from './child-env.js';
+import { viewportToAnsi, viewportToText } from './ansi-lines.js';
+import { killProcessGroup } from './process-group.js';
+
+// @xterm/headless is a CJS bundle: only the default import works in Node ESM (FIELD-NOTES.md).
+const { Terminal } = xterm;
+
+/** How a session's output reaches its pane. */
+export type OutputMode =
+  /** Raw pty bytes are the screen (any TUI or plain program). */
+  | { kind: 'screen' }
+  /** The program prints protocol lines (e.g. stream-json); `onLine` sees each, and the pane shows what `display()` writes. */
+  | { kind: 'lines'; onLine: (line: string) => void };
+
+export interface PtySessionOptions {
+  /** Executable (resolved on PATH by the pty). */
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly cwd: string;
+  /** Added to the parent's environment (see childEnv). */
+  readonly env: Readonly<Record<string, string>>;
+  readonly cols?: number;
+  readonly rows?: number;
+  readonly output: OutputMode;
+  /** Raw pty output is appended here (the attempt's transcript). */
+  readonly transcriptFile?: string;
+}
+
+/** A pane's picture of a session at one moment. */
+export interface ScreenSnapshot {
+  /** Exactly `rows` strings, each exactly `cols` cells wide, SGR colours only. */
+  readonly lines: readonly string[];
+  readonly cols: number;
+  readonly rows: number;
+  /** Increases on every change. */
+  readonly seq: number;
+}
+
+/** How the process ended. */
+export interface SessionExit {
+  readonly exitCode: number;
+  readonly signal: number | null;
+}
+
+/**
+ * One agent process in a pseudo-terminal (@lydell/node-pty 1.1), mirrored into a headless xterm
+ * (@xterm/headless 6) so a pane can show its screen. Terminal queries (cursor position, device
+ * attributes) are answered by the emulator and written back to the pty.
+ */
+export class PtySession {
+  readonly pid: number;
+  /** Resolves when the process exits. */
+  readonly exited: Promise<SessionExit>;
+  private readonly term: InstanceType<typeof Terminal>;
+  private readonly proc: pty.IPty;
+  private readonly transcript: WriteStream | undefined;
+  private dirty = true;
+  private seq = 0;
+  private pendingLine = '';
+  private hasExited = false;
+  private readonly listeners = new Set<() => void>();
+
+  /** @throws Error when the executable cannot be started */
+  constructor(private readonly options: PtySessionOptions) {
+    const cols = options.cols ?? 100;
+    const rows = options.rows ?? 30;
+    this.term = new Terminal({ cols, rows, scrollback: 2000, allowProposedApi: true, logLevel: 'off' });
+    this.transcript = options.transcriptFile ? createWriteStream(options.transcriptFile, { flags: 'a' }) : undefined;
+    this.proc = pty.spawn(options.command, [...options.args], {
+      name: 'xterm-256color',
+      cols,
+      rows,
+      cwd: options.cwd,
+      env: childEnv(options.env),
+    });
+    this.pid = this.proc.pid;
+    this.term.onData((reply) => {
+      if (!this.hasExited) this.proc.write(reply);
+    });
+    this.proc.onData((data) => {
+      this.transcript?.write(data);
+      if (options.output.kind === 'screen') this.writeScreen(data);
+      else this.splitLines(data, options.output.onLine);
+    });
+    this.exited = new Promise((resolve) => {
+      this.proc.onExit(({ exitCode, signal }) => {
+        this.hasExited = true;
+        if (options.output.kind === 'lines' && this.pendingLine) options.output.onLine(this.pendingLine);
+        this.pendingLine = '';
+        this.transcript?.end();
+        this.markDirty();
+        resolve({ exitCode, signal: signal ?? null });
+      });
+    });
+  }
+
+  /** Shows text in the pane (used in `lines` mode); `\n` becomes a new line. */
+  display(text: string): void {
+    this.writeScreen(text.replace(/\r?\n/g, '\r\n'));
+  }
+
+  /** Sends keystrokes or data to the process. */
+  write(data: string): void {
+    if (!this.hasExited) this.proc.write(data);
+  }
+
+  /** Resizes the emulator and the pty together. */
+  resize(cols: number, rows: number): void {
+    if (cols === this.term.cols && rows === this.term.rows) return;
+    this.term.resize(cols, rows);
+    if (!this.hasExited) {
+      try {
+        this.proc.resize(cols, rows);
+      } catch {
+        // the process may exit between the check and the call
+      }
+    }
+    this.markDirty();
+  }
+
+  /** Called (without arguments) whenever the screen changes; returns an unsubscribe function. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The current screen when it changed since the last call, else undefined (the frame loop pulls this). */
+  takeSnapshot(): ScreenSnapshot | undefined {
+    if (!this.dirty) return undefined;
+    this.dirty = false;
+    return { lines: viewportToAnsi(this.term), cols: this.term.cols, rows: this.term.rows, seq: this.seq };
+  }
+
+  /** The visible rows as plain text (tests, detectors). */
+  text(): string[] {
+    return viewportToText(this.term);
+  }
+
+  /** Whether the process has exited. */
+  get isExited(): boolean {
+    return this.hasExited;
+  }
+
+  /**
+   * Kills the process and its whole process group: SIGTERM, then SIGKILL after `graceMs`.
+   * @returns once the group is gone
+   */
+  async kill(graceMs = 1000): Promise<void> {
+    await killProcessGroup(this.pid, graceMs);
+  }
+
+  /** Frees the emulator; call after the process has exited and the final screen was taken. */
+  dispose(): void {
+    this.term.dispose();
+    this.listeners.clear();
+  }
+
+  private writeScreen(data: string): void {
+    this.term.write(data, () => this.markDirty());
+  }
+
+  private markDirty(): void {
+    this.dirty = true;
+    this.seq += 1;
+    for (const listener of this.listeners) listener();
+  }
+
+  private splitLines(data: string, onLine: (line: string) => void): void {
+    const parts = (this.pendingLine + data).split('\n');
+    this.pendingLine = parts.pop() ?? '';
+    for (const part of parts) onLine(part.replace(/\r$/, ''));
+  }
+}
