@@ -21,6 +21,9 @@ export function allowedToolRules(files: readonly string[]): string[] {
   return rules;
 }
 
+// eslint-disable-next-line no-control-regex -- matching terminal escape sequences is the point
+const ANSI_SEQUENCE = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
+
 type Block = { type?: string; text?: string; name?: string; input?: Record<string, unknown>; is_error?: boolean; content?: unknown };
 
 function describeToolUse(block: Block): string {
@@ -42,7 +45,8 @@ function textOf(content: unknown): string {
  * total_cost_usd (USD) and usage. Non-JSON lines are shown as they are.
  */
 export function parseClaudeLine(line: string): AgentSignal[] {
-  const trimmed = line.trim();
+  // The pty adds \r and, at exit, a line of terminal-reset sequences; stderr is mixed in.
+  const trimmed = line.replace(ANSI_SEQUENCE, '').trim();
   if (!trimmed) return [];
   let event: Record<string, unknown>;
   try {
