@@ -1,7 +1,40 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
 import { delay } from '../lib/wait.js';
 
-/** Whether any process of the group led by `pgid` is still alive. */
+/**
+ * Pids of the group's members that are still running (zombies excluded), read from /proc on Linux.
+ * Zombies matter: an orphan reparented to a PID 1 that never reaps (as in some containers) stays
+ * a zombie forever, and `kill(-pgid, 0)` would count it as alive.
+ * @returns pids, or undefined where /proc is not available
+ */
+export function livingGroupMembers(pgid: number): number[] | undefined {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return undefined;
+  }
+  const out: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // exited while we looked
+    }
+    // "pid (comm) state ppid pgrp …"; comm may hold spaces and parentheses.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') out.push(Number(entry));
+  }
+  return out;
+}
+
+/** Whether any process of the group led by `pgid` is still running. */
 export function groupAlive(pgid: number): boolean {
+  const members = livingGroupMembers(pgid);
+  if (members) return members.length > 0;
   try {
     process.kill(-pgid, 0);
     return true;
