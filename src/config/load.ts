@@ -2,11 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, relative } from 'node:path';
 
-import { parse as parseYaml } from 'yaml';
-import type { z } from 'zod';
+import { parseDocument } from 'yaml';
 
 import { ConfigError } from '../lib/errors.js';
-import { formatIssuePath } from '../lib/issues.js';
+import { describeIssues, describeYamlError } from '../lib/issues.js';
 import { packageRoot } from '../lib/package-root.js';
 import { ConfigSchema, type Config } from './schema.js';
 
@@ -40,32 +39,44 @@ export function mergeLayers(base: Json, over: Json): Json {
   return out;
 }
 
-function readLayer(file: string, shown: string): Json {
+/**
+ * Merges one config layer over the ones below (see mergeLayers). An agent that a layer gives a
+ * different `type` is replaced whole: the fields of one agent type mean nothing to another.
+ */
+function mergeConfigLayer(base: Json, over: Record<string, Json>): Json {
+  const below = isPlainObject(base) ? base.agents : undefined;
+  const above = over.agents;
+  if (!isPlainObject(base) || !isPlainObject(below) || !isPlainObject(above)) return mergeLayers(base, over);
+  const agents = { ...below };
+  for (const [name, agent] of Object.entries(above)) {
+    const prev = agents[name];
+    if (isPlainObject(agent) && isPlainObject(prev) && agent.type !== undefined && agent.type !== prev.type) delete agents[name];
+  }
+  return mergeLayers({ ...base, agents }, over);
+}
+
+function readLayer(file: string, shown: string): Record<string, Json> {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new ConfigError([`${shown}: cannot read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`]);
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError([`${shown}: cannot read: ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}`]);
   }
-  let value: unknown;
-  try {
-    value = parseYaml(text, { prettyErrors: false });
-  } catch (error) {
-    const message = (error as Error).message.split('\n')[0];
-    throw new ConfigError([`${shown}: invalid YAML: ${message}`]);
-  }
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  const first = doc.errors[0];
+  if (first) throw new ConfigError([`${shown}: invalid YAML at ${describeYamlError(first)}`]);
+  const value: unknown = doc.toJS();
   if (value === null || value === undefined) return {};
   if (!isPlainObject(value)) throw new ConfigError([`${shown}: expected a mapping of settings at the top level`]);
   return value;
 }
 
-function linesOf(issues: readonly z.core.$ZodIssue[], shown: string): string[] {
-  return issues.map((issue) => `${shown}: ${formatIssuePath(issue.path)}: ${issue.message}`);
-}
-
 /**
  * Loads the configuration: built-in defaults < `~/.config/haco/config.yaml` < `.haco/config.yaml`
- * in the repo < `--config FILE`, deep-merged, then validated as a whole.
+ * in the repo < `--config FILE`, deep-merged (agents merge by name; an agent whose `type` changes is
+ * replaced whole). Each layer is validated on top of the ones below it, so a problem is reported
+ * against the file that brought it in.
  * @returns the validated config and the list of files that were read (for `haco doctor`)
  * @throws ConfigError with one line per problem, each naming the file and key path (exit 2)
  */
@@ -86,17 +97,22 @@ export function loadConfig(sources: ConfigSources = {}): { config: Config; files
   const files: string[] = [];
   for (const layer of layers) {
     if (!layer.required && !existsSync(layer.file)) continue;
-    merged = mergeLayers(merged, readLayer(layer.file, layer.shown));
+    merged = mergeConfigLayer(merged, readLayer(layer.file, layer.shown));
     // Each layer is checked on top of the ones below it (which were valid), so a problem is
     // reported against the file that introduced it.
-    const parsed = ConfigSchema.safeParse(merged);
-    if (!parsed.success) throw new ConfigError(linesOf(parsed.error.issues, layer.shown));
+    const parsed = ConfigSchema.safeParse(merged, { reportInput: true });
+    if (!parsed.success) {
+      throw new ConfigError(describeIssues(parsed.error.issues).map((p) => `${layer.shown}: ${p.path}: ${p.message}`));
+    }
     config = parsed.data;
+    // Agents are never removed by a later layer, so a dangling defaults.agent is this layer's doing.
+    const agent = config.defaults.agent;
+    if (agent !== undefined && !(agent in config.agents)) {
+      const known = Object.keys(config.agents).join(', ');
+      throw new ConfigError([`${layer.shown}: defaults.agent: "${agent}" is not one of the configured agents (${known})`]);
+    }
     files.push(layer.file);
   }
   if (!config) throw new ConfigError(['built-in config.yaml: missing']);
-  if (config.defaults.agent !== undefined && !(config.defaults.agent in config.agents)) {
-    throw new ConfigError([`config: defaults.agent: "${config.defaults.agent}" is not one of the configured agents`]);
-  }
   return { config, files };
 }

@@ -38,15 +38,24 @@ export const ClaudeCodeAgentSchema = z.strictObject({
   ...CommonAgentFields,
 });
 
+/** One named agent; `type` picks the adapter, and an unknown type is an error, never a fallback. */
 export const AgentConfigSchema = z.discriminatedUnion('type', [CommandAgentSchema, ClaudeCodeAgentSchema], {
-  error: (issue) =>
-    issue.code === 'invalid_union' ? 'unknown agent type (expected one of: claude-code, command)' : undefined,
+  error: (issue) => {
+    if (issue.code !== 'invalid_union') return undefined;
+    const type = (issue.input as { type?: unknown } | undefined)?.type;
+    return type === undefined
+      ? 'missing agent type (expected one of: claude-code, command)'
+      : `unknown agent type ${JSON.stringify(type)} (expected one of: claude-code, command)`;
+  },
 });
+
+const WHOLE_1_64 = 'expected a whole number from 1 to 64';
+const WHOLE_0_20 = 'expected a whole number from 0 to 20';
 
 /** The whole configuration after merging every layer (see load.ts). */
 export const ConfigSchema = z.strictObject({
   /** How many workers may run at the same moment. */
-  concurrency: z.int().min(1).max(64),
+  concurrency: z.int(WHOLE_1_64).min(1, WHOLE_1_64).max(64, WHOLE_1_64),
   /** Named agents a plan's tasks refer to by name. */
   agents: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'agent names use letters, digits, _ . -'), AgentConfigSchema),
   /** Values for tasks that do not set their own. */
@@ -56,7 +65,7 @@ export const ConfigSchema = z.strictObject({
     /** Per-attempt timeout of the agent, e.g. `10m`. */
     timeout: DurationSchema,
     /** Extra attempts after a failed verification. */
-    retries: z.int().min(0).max(20),
+    retries: z.int(WHOLE_0_20).min(0, WHOLE_0_20).max(20, WHOLE_0_20),
     /** Timeout of each verify command, e.g. `5m`. */
     verify_timeout: DurationSchema,
   }),

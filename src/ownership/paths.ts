@@ -9,8 +9,10 @@ export function isGlobSegment(segment: string): boolean {
 
 /**
  * Normalises an owned path as written in a plan: drops `./` and duplicate slashes; a trailing `/`
- * means a whole directory and becomes `dir/**`.
- * @returns the normalised pattern, or an error message naming what is wrong
+ * means a whole directory and becomes `dir/**`. Refused: empty, absolute (`/x`, `C:/x`, `~/x`),
+ * backslashes, `..`, the whole repository, a negated glob (`!x`: it would own everything else),
+ * and anything inside `.git/` or `.haco/`.
+ * @returns the normalised pattern, or a one-line error message naming what is wrong
  */
 export function normaliseOwnedPath(raw: string): { pattern: string } | { error: string } {
   const text = raw.trim();
@@ -19,12 +21,22 @@ export function normaliseOwnedPath(raw: string): { pattern: string } | { error: 
     return { error: `"${raw}" is absolute; owned paths are relative to the repository root` };
   }
   if (text.includes('\\')) return { error: `"${raw}" uses backslashes; use / between directories` };
+  if (text.startsWith('!')) return { error: `"${raw}" is a negated pattern, which would own everything else; list the paths to own` };
   const isDir = text.endsWith('/');
   const segments = text.split('/').filter((s) => s !== '' && s !== '.');
   if (segments.length === 0) return { error: `"${raw}" names the whole repository; own specific paths` };
-  if (segments.includes('..')) return { error: `"${raw}" leaves the repository (contains ..)` };
-  const first = segments[0];
-  if (first === '.git' || first === '.haco') return { error: `"${raw}" is inside ${first}/, which haco manages` };
+  if (segments.includes('..')) {
+    const resolved: string[] = [];
+    for (const segment of segments) {
+      if (segment !== '..') resolved.push(segment);
+      else if (resolved.pop() === undefined) return { error: `"${raw}" leaves the repository (contains ..)` };
+    }
+    if (resolved.length === 0) return { error: `"${raw}" names the whole repository; own specific paths` };
+    return { error: `"${raw}" contains ..; write it as "${resolved.join('/')}${isDir ? '/' : ''}"` };
+  }
+  const first = segments[0]?.toLowerCase();
+  if (first === '.git') return { error: `"${raw}" is inside .git/, git's own data, which no task may own` };
+  if (first === '.haco') return { error: `"${raw}" is inside .haco/, haco's own state, which no task may own` };
   if (isDir) segments.push('**');
   return { pattern: segments.join('/') };
 }
@@ -79,18 +91,33 @@ function walk(a: readonly string[], i: number, b: readonly string[], j: number, 
   return segmentsMayMeet(sa, sb) && walk(a, i + 1, b, j + 1, seen);
 }
 
+/** Whether a segment opens a `{}`, `()` or `[]` group it does not close (the group spans a `/`). */
+function hasOpenGroup(segment: string): boolean {
+  const count = (c: string): number => segment.split(c).length - 1;
+  return count('{') !== count('}') || count('(') !== count(')') || count('[') !== count(']');
+}
+
 /**
- * Whether two owned-path patterns could name a common file. A literal path also covers everything
- * below it (it may be a directory). Sound: it never answers false for patterns that share a file;
- * it may answer true for some that do not (two globs in one segment are compared by their
- * literal heads and tails only).
+ * The segments `walk` compares. A literal path also covers everything below it (it may be a
+ * directory), and so does a trailing `/`. A pattern the per-segment walk cannot follow (a group
+ * spanning a `/`, like `src/{a,b/c}.ts`, or a negation) is widened to its literal prefix + `**`.
+ */
+function walkSegments(pattern: string): string[] {
+  const segments = pattern.split('/').filter((s) => s !== '' && s !== '.');
+  if (pattern.startsWith('!') || segments.some(hasOpenGroup)) return [...literalPrefix(segments.join('/')), '**'];
+  if (!segments.some(isGlobSegment) || pattern.endsWith('/')) segments.push('**');
+  return segments;
+}
+
+/**
+ * Whether two owned-path patterns could name a common file, as matched by `ownershipMatcher`. A
+ * literal path also covers everything below it (it may be a directory). Sound: it never answers
+ * false for patterns that share a file; it may answer true for some that do not (two globs in one
+ * segment are compared by their literal heads and tails only; a group spanning a `/` is widened
+ * to the directory before it).
  */
 export function patternsOverlap(a: string, b: string): boolean {
-  const sa = a.split('/');
-  const sb = b.split('/');
-  if (!sa.some(isGlobSegment)) sa.push('**');
-  if (!sb.some(isGlobSegment)) sb.push('**');
-  return walk(sa, 0, sb, 0, new Set());
+  return walk(walkSegments(a), 0, walkSegments(b), 0, new Set());
 }
 
 /** Whether any pattern of one list overlaps any of the other; returns the first pair found. */

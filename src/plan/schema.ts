@@ -7,6 +7,8 @@ export const TaskIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'task ids use letters, digits, - _ . (at most 64, no leading symbol)');
 
+const WHOLE_0_20 = 'expected a whole number from 0 to 20';
+
 /** One task of a plan as written in the plan file (YAML or JSON). */
 export const PlanTaskSchema = z.strictObject({
   id: TaskIdSchema,
@@ -25,12 +27,12 @@ export const PlanTaskSchema = z.strictObject({
   /** Per-attempt agent timeout, e.g. `10m`; default from the config. */
   timeout: DurationSchema.optional(),
   /** Extra attempts after a failed verification; default from the config. */
-  retries: z.int().min(0).max(20).optional(),
+  retries: z.int(WHOLE_0_20).min(0, WHOLE_0_20).max(20, WHOLE_0_20).optional(),
 });
 
 /** A plan file: `version: 1`, a goal and at least one task. */
 export const PlanSchema = z.strictObject({
-  version: z.literal(1, 'version must be 1'),
+  version: z.literal(1, { error: (issue) => `unsupported version ${JSON.stringify(issue.input) ?? 'undefined'}; this haco reads version 1` }),
   goal: z.string().min(1),
   tasks: z.array(PlanTaskSchema).min(1, 'a plan needs at least one task'),
 });

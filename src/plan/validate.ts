@@ -3,16 +3,13 @@ import { join, relative, sep } from 'node:path';
 
 import type { Config } from '../config/schema.js';
 import { PlanError } from '../lib/errors.js';
-import { formatIssuePath } from '../lib/issues.js';
+import { describeIssues, type IssueLine } from '../lib/issues.js';
 import { firstOverlap, literalPrefix, normaliseOwnedPath } from '../ownership/paths.js';
 import { readPlanData } from './load.js';
 import { PlanSchema, type ParsedPlan, type Plan, type TaskSpec } from './schema.js';
 
 /** One validation problem: where (`tasks[1].files[0]`) and what. */
-export interface PlanProblem {
-  readonly path: string;
-  readonly message: string;
-}
+export type PlanProblem = IssueLine;
 
 /** Finds cycles in the dependency graph; returns each as the list of ids along it. */
 function findCycles(deps: ReadonlyMap<string, readonly string[]>): string[][] {
@@ -82,8 +79,10 @@ function isDanglingLink(path: string): boolean {
 
 /**
  * Validates parsed plan data against the schema and the semantic rules: unique ids, known
- * dependencies, no cycle, known agents, owned paths inside the repo, and no overlapping ownership
- * between tasks that could run at the same time.
+ * dependencies, no cycle, known agents, owned paths inside the repo (real paths under `repoRoot`,
+ * so a symlink out of it is refused), and no overlapping ownership between tasks that could run
+ * at the same time. Schema problems are reported alone, since the other rules need a well-formed
+ * plan; overlaps are only checked once the dependencies have no cycle.
  * @returns every problem found (empty when the plan is valid) and, when valid, the resolved plan
  */
 export function checkPlan(
@@ -91,10 +90,8 @@ export function checkPlan(
   config: Config,
   repoRoot: string,
 ): { problems: PlanProblem[]; plan?: Plan } {
-  const parsed = PlanSchema.safeParse(data);
-  if (!parsed.success) {
-    return { problems: parsed.error.issues.map((i) => ({ path: formatIssuePath(i.path), message: i.message })) };
-  }
+  const parsed = PlanSchema.safeParse(data, { reportInput: true });
+  if (!parsed.success) return { problems: describeIssues(parsed.error.issues) };
   const problems: PlanProblem[] = [];
   const plan: ParsedPlan = parsed.data;
   const firstIndex = new Map<string, number>();

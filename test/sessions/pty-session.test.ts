@@ -42,6 +42,7 @@ describe('PtySession', () => {
     expect(snap?.lines).toHaveLength(6);
     const first = snap!.lines[0]!;
     expect(first).toContain('\x1b[0;31mred');
+    // eslint-disable-next-line no-control-regex -- stripping SGR sequences
     expect(first.replace(/\x1b\[[0-9;]*m/g, '')).toBe(`red 漢字 end${' '.repeat(40 - 12)}`);
     expect(s.takeSnapshot()).toBeUndefined();
   });
