@@ -2,11 +2,17 @@ import type { Command } from 'commander';
 
 import { ExitCode, UsageError } from '../lib/errors.js';
 import { Orchestrator } from '../orchestrator/orchestrator.js';
+import { runChanges, summarizeRun } from '../orchestrator/summary.js';
 import type { BreakpointAnswer } from '../orchestrator/types.js';
 import { Workspace } from '../workspace/git.js';
 import { formatSummary, hasState, runCommand } from './common.js';
 
-async function openExisting(): Promise<Orchestrator> {
+/**
+ * Opens the orchestrator of the repository around the current directory for a command about
+ * existing runs.
+ * @throws UsageError when the repository has no runs yet (no state database)
+ */
+export async function openExisting(): Promise<Orchestrator> {
   const workspace = await Workspace.open(process.cwd());
   if (!hasState(workspace.root)) throw new UsageError('no runs yet in this repository (start one with: haco run PLAN)');
   return Orchestrator.open(workspace.root);
@@ -25,7 +31,7 @@ function answerCommand(answer: BreakpointAnswer) {
       const core = await openExisting();
       try {
         const runId = core.resolveRun(runRef);
-        const bp = core.answer(runId, parseBreakpointId(bpText), answer, 'cli');
+        const bp = await core.answer(runId, parseBreakpointId(bpText), answer, 'cli');
         const left = core.db.getBreakpoints(runId).filter((b) => b.status === 'pending').length;
         const next = core.db.getRun(runId)?.status === 'cancelled' ? 'the run is cancelled' : `continue with: haco resume ${runId}`;
         process.stdout.write(`run ${runId}: breakpoint ${bp.id} (${bp.kind}) ${bp.status}; ${left} pending; ${next}\n`);
@@ -42,13 +48,18 @@ export function registerStateCommands(program: Command): void {
     .command('status')
     .description('show a run (the newest when RUN is omitted)')
     .argument('[run]', 'run id (or a unique prefix)')
-    .option('--json', 'print {run_id, status, tasks, breakpoints, cost_usd, duration_ms}')
+    .option('--json', 'print {run_id, status, tasks (with changed_files), breakpoints, cost_usd, duration_ms}')
     .action((runRef: string | undefined, flags: { json?: boolean }) =>
       runCommand(async () => {
         const core = await openExisting();
         try {
-          const summary = core.summary(core.resolveRun(runRef));
-          process.stdout.write(flags.json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
+          const runId = core.resolveRun(runRef);
+          if (!flags.json) {
+            process.stdout.write(`${formatSummary(core.summary(runId))}\n`);
+            return ExitCode.completed;
+          }
+          const changes = await runChanges(core.db, core.workspace, runId);
+          process.stdout.write(`${JSON.stringify(summarizeRun(core.db, runId, Date.now(), changes))}\n`);
           return ExitCode.completed;
         } finally {
           core.close();

@@ -87,6 +87,20 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
       ) STRICT;
       CREATE INDEX events_run_ts ON events(run_id, ts);
     `),
+  (db) =>
+    db.exec(`
+      CREATE TABLE claims (
+        id INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        task_id TEXT NOT NULL,
+        pattern TEXT NOT NULL,
+        granted INTEGER NOT NULL DEFAULT 0,
+        claimed_at INTEGER NOT NULL,
+        released_at INTEGER
+      ) STRICT;
+      CREATE INDEX claims_active ON claims(run_id, released_at);
+      ALTER TABLE breakpoints ADD COLUMN details_json TEXT;
+    `),
 ];
 
 /**

@@ -16,6 +16,7 @@ import type {
   TaskRow,
   TaskStatus,
 } from '../orchestrator/types.js';
+import { ClaimStore } from './claims.js';
 import { migrate } from './migrations.js';
 
 type Row = Record<string, unknown>;
@@ -85,7 +86,18 @@ function toBreakpoint(r: Row): BreakpointRow {
     status: r.status as BreakpointRow['status'],
     answeredBy: str(r.answered_by),
     createdAt: Number(r.created_at),
+    details: r.details_json === null || r.details_json === undefined ? null : (JSON.parse(String(r.details_json)) as unknown),
   };
+}
+
+/**
+ * One path of a stored checkpoint: blob id (null = the path did not exist) and, for checkpoints
+ * taken since haco recorded them, permission bits (`st_mode & 0o777`).
+ */
+export interface CheckpointRecord {
+  readonly path: string;
+  readonly blob: string | null;
+  readonly mode?: number;
 }
 
 /** Columns of `attempts` that may change after the attempt starts. */
@@ -122,6 +134,8 @@ const ATTEMPT_COLUMNS: Record<keyof AttemptUpdate, string> = {
  */
 export class StateDb {
   readonly db: Database.Database;
+  /** Ownership claims (table `claims`). */
+  readonly claims: ClaimStore;
 
   /**
    * Opens (and creates or migrates) a database file.
@@ -134,6 +148,7 @@ export class StateDb {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     migrate(this.db);
+    this.claims = new ClaimStore(this.db);
   }
 
   /** Opens `<repoRoot>/.haco/state.db`, creating `.haco/` if needed. */
@@ -282,8 +297,11 @@ export class StateDb {
     return (rows as Row[]).map(toAttempt);
   }
 
-  /** Stores a task's checkpoint: HEAD and the blob id of each owned path (null = did not exist). */
-  saveCheckpoint(runId: string, taskId: string, head: string | null, entries: ReadonlyArray<{ path: string; blob: string | null }>, now: number): void {
+  /**
+   * Stores a task's checkpoint: HEAD and the blob id (null = did not exist) and permission bits of
+   * each owned path.
+   */
+  saveCheckpoint(runId: string, taskId: string, head: string | null, entries: ReadonlyArray<CheckpointRecord>, now: number): void {
     this.db
       .prepare(
         `INSERT INTO checkpoints (run_id, task_id, head, entries_json, created_at) VALUES (?, ?, ?, ?, ?)
@@ -292,19 +310,47 @@ export class StateDb {
       .run(runId, taskId, head, JSON.stringify(entries), now);
   }
 
-  getCheckpoint(runId: string, taskId: string): { head: string | null; entries: Array<{ path: string; blob: string | null }> } | undefined {
+  getCheckpoint(runId: string, taskId: string): { head: string | null; entries: CheckpointRecord[] } | undefined {
     const r = this.db.prepare('SELECT * FROM checkpoints WHERE run_id = ? AND task_id = ?').get(runId, taskId) as Row | undefined;
     if (!r) return undefined;
-    return { head: str(r.head), entries: JSON.parse(String(r.entries_json)) as Array<{ path: string; blob: string | null }> };
+    return { head: str(r.head), entries: JSON.parse(String(r.entries_json)) as CheckpointRecord[] };
+  }
+
+  /** Every checkpoint of a run, oldest first (`createdAt` epoch ms). */
+  getCheckpoints(runId: string): Array<{ taskId: string; head: string | null; entries: CheckpointRecord[]; createdAt: number }> {
+    const rows = this.db.prepare('SELECT * FROM checkpoints WHERE run_id = ? ORDER BY created_at, rowid').all(runId) as Row[];
+    return rows.map((r) => ({
+      taskId: String(r.task_id),
+      head: str(r.head),
+      entries: JSON.parse(String(r.entries_json)) as CheckpointRecord[],
+      createdAt: Number(r.created_at),
+    }));
   }
 
   /** Opens a pending breakpoint; returns its id. */
-  openBreakpoint(bp: { runId: string; taskId: string | null; kind: BreakpointKind; message: string; answers: BreakpointAnswer[]; now: number }): number {
+  openBreakpoint(bp: {
+    runId: string;
+    taskId: string | null;
+    kind: BreakpointKind;
+    message: string;
+    answers: BreakpointAnswer[];
+    now: number;
+    details?: unknown;
+  }): number {
     const info = this.db
       .prepare(
-        `INSERT INTO breakpoints (run_id, task_id, kind, message, answers_json, status, created_at) VALUES (?, ?, ?, ?, ?, 'pending', ?)`,
+        `INSERT INTO breakpoints (run_id, task_id, kind, message, answers_json, status, created_at, details_json)
+         VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`,
       )
-      .run(bp.runId, bp.taskId, bp.kind, bp.message, JSON.stringify(bp.answers), bp.now);
+      .run(
+        bp.runId,
+        bp.taskId,
+        bp.kind,
+        bp.message,
+        JSON.stringify(bp.answers),
+        bp.now,
+        bp.details === undefined ? null : JSON.stringify(bp.details),
+      );
     return Number(info.lastInsertRowid);
   }
 

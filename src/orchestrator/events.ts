@@ -19,6 +19,8 @@ export type CoreEvents = {
       readonly error?: string;
     },
   ];
+  /** A running task changed one of its own paths (the watcher saw it). */
+  'task:files-changed': [{ readonly runId: string; readonly taskId: string; readonly path: string }];
   'breakpoint:opened': [BreakpointRow];
   'breakpoint:answered': [BreakpointRow];
   /** A short human line for logs and the status line. */

@@ -1,3 +1,5 @@
+import type { ChangedFile } from '../workspace/changes.js';
+
 /** Run life cycle (DESIGN.md, "Concepts"). */
 export type RunStatus =
   | 'planning'
@@ -104,6 +106,8 @@ export interface BreakpointRow {
   readonly status: BreakpointStatus;
   readonly answeredBy: string | null;
   readonly createdAt: number;
+  /** Kind-specific facts, e.g. ViolationDetails for `ownership_violation`. */
+  readonly details: unknown;
 }
 
 /** The `--json` shape of `haco run` and `haco status` (issue: the spine). */
@@ -111,7 +115,12 @@ export interface RunSummary {
   run_id: string;
   status: RunStatus;
   goal: string;
-  tasks: Array<{ id: string; status: TaskStatus; attempts: number; commit: string | null }>;
+  /**
+   * `changed_files`: lines added/removed per owned file vs the task's checkpoint, measured on the
+   * work tree now (`[]` for a task that never started); present when the caller measured them
+   * (`haco status --json` does).
+   */
+  tasks: Array<{ id: string; status: TaskStatus; attempts: number; commit: string | null; changed_files?: ChangedFile[] }>;
   breakpoints: Array<{ id: number; kind: BreakpointKind; task: string | null; message: string; status: BreakpointStatus }>;
   /** Sum of every attempt's reported cost, USD. */
   cost_usd: number;

@@ -1,0 +1,109 @@
+import { delay } from '../lib/wait.js';
+import type { OwnershipLedger } from '../ownership/ledger.js';
+import type { ContentBaseline } from '../workspace/baseline.js';
+import type { FileChange } from '../workspace/watcher.js';
+
+/** What an `ownership_violation` breakpoint records (its `details_json`). */
+export interface ViolationDetails {
+  readonly path: string;
+  /** Blob before the write (null: the path did not exist). */
+  readonly before: string | null;
+  /** The running task that most likely wrote it, when there is exactly one candidate. */
+  readonly writer: string | null;
+  /** The attempt (row id) of the writer that was running. */
+  readonly writerAttemptId: number | null;
+  /** The task that owns the path, if any. */
+  readonly owner: string | null;
+}
+
+/** What the guard needs from the orchestrator. */
+export interface ViolationHooks {
+  /** Running task ids with their current attempt row ids. */
+  running(): ReadonlyMap<string, number>;
+  /** Opens the breakpoint; returns its id. */
+  open(taskId: string | null, message: string, details: ViolationDetails): number;
+  /** Stops a writer's agent session (its attempt ends `interrupted`). */
+  stopWriter(taskId: string): void;
+  /** A running task changed one of its own paths. */
+  owned(taskId: string, change: FileChange): void;
+}
+
+/** Quiet time after which every write made before `settle()` was called has been seen, ms. */
+const SETTLE_MS = 200;
+
+/**
+ * Judges every change the watcher reports: a change to a path a running task claims is that
+ * task's; any other change that differs from the accepted baseline becomes one
+ * `ownership_violation` breakpoint per path, naming the likely writer, whose session is stopped.
+ */
+export class ViolationGuard {
+  private readonly chains = new Map<string, Promise<void>>();
+  /** Pending violation per path: breakpoint id and the likely writer. */
+  private readonly pending = new Map<string, { bp: number; writer: string | null }>();
+
+  constructor(
+    private readonly ledger: OwnershipLedger,
+    private readonly baseline: ContentBaseline,
+    private readonly hooks: ViolationHooks,
+  ) {}
+
+  /** Feeds one watcher change; changes to one path are judged in order. */
+  handle(change: FileChange): void {
+    const previous = this.chains.get(change.path) ?? Promise.resolve();
+    const next = previous.then(() => this.judge(change)).catch(() => undefined);
+    this.chains.set(change.path, next);
+  }
+
+  /** Resolves once every write made before the call has been judged. */
+  async settle(): Promise<void> {
+    await delay(SETTLE_MS);
+    await Promise.all(this.chains.values());
+  }
+
+  /** Whether a violation attributed to this task is waiting for an answer. */
+  hasPendingFor(taskId: string): boolean {
+    return [...this.pending.values()].some((p) => p.writer === taskId);
+  }
+
+  /** Forgets a path's pending violation after it was answered; `accepted` when the content stays. */
+  async answered(path: string, accepted: boolean): Promise<void> {
+    this.pending.delete(path);
+    if (accepted) await this.baseline.accept(path);
+  }
+
+  /** Records content restored by a rejection as the accepted baseline again. */
+  restored(path: string, blob: string | null): void {
+    this.baseline.set(path, blob);
+  }
+
+  private async judge(change: FileChange): Promise<void> {
+    const owner = this.ledger.ownerOf(change.path);
+    if (owner.kind === 'running') {
+      await this.baseline.accept(change.path);
+      this.hooks.owned(owner.taskId, change);
+      return;
+    }
+    if (this.pending.has(change.path)) return;
+    const before = this.baseline.get(change.path);
+    if ((await this.baseline.current(change.path)) === before) return;
+    const running = this.hooks.running();
+    const candidates = [...running.keys()];
+    const writer = candidates.length === 1 ? (candidates[0] ?? null) : null;
+    const ownerId = owner.kind === 'idle' ? owner.taskId : null;
+    const who = writer ?? (candidates.length > 1 ? `one of ${candidates.join(', ')}` : 'an unknown writer');
+    const whose = ownerId ? `owned by ${ownerId}` : 'not owned by any task';
+    const verb = change.kind === 'unlink' ? 'deleted' : 'wrote';
+    const message = `${who} ${verb} ${change.path} (${whose})`;
+    const details: ViolationDetails = {
+      path: change.path,
+      before,
+      writer,
+      writerAttemptId: writer ? (running.get(writer) ?? null) : null,
+      owner: ownerId,
+    };
+    const bp = this.hooks.open(writer, message, details);
+    this.pending.set(change.path, { bp, writer });
+    // Let a burst of writes land (each becomes its own breakpoint) before the writer is stopped.
+    if (writer) setTimeout(() => this.hooks.stopWriter(writer), SETTLE_MS).unref();
+  }
+}
