@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
+import type { PermissionDecision, PermissionRequest } from '../../agents/types.js';
 import type { Config } from '../config/schema.js';
 import { StateDb } from '../db/state-db.js';
 import { UsageError } from '../lib/errors.js';
@@ -10,6 +11,10 @@ import { Mutex } from '../lib/wait.js';
 import type { Plan, TaskSpec } from '../plan/schema.js';
 import type { PtySession } from '../sessions/pty-session.js';
 import { Workspace } from '../workspace/git.js';
+import { OwnershipLedger } from '../ownership/ledger.js';
+import { decidePermission, taskPermissionPolicy } from '../ownership/permission-policy.js';
+import { ContentBaseline, restoreBlob } from '../workspace/baseline.js';
+import { RepoWatcher } from '../workspace/watcher.js';
 import { runAgentSession, type AgentOutcome } from './agent-session.js';
 import type { CoreEvents } from './events.js';
 import { buildPrompt } from './prompt.js';
@@ -25,6 +30,7 @@ import {
   type TaskStatus,
 } from './types.js';
 import { runVerify } from './verify.js';
+import { ViolationGuard, type ViolationDetails } from './violations.js';
 
 /** Options of {@link Orchestrator.createRun}. */
 export interface CreateRunOptions {
@@ -67,6 +73,12 @@ export class Orchestrator {
   private readonly commitLock = new Mutex();
   private readonly running = new Map<string, Promise<void>>();
   private readonly abort = new AbortController();
+  /** Per running task: stops only that task's agent (a violation's writer). */
+  private readonly taskAborts = new Map<string, AbortController>();
+  /** Per running task: its current attempt's row id. */
+  private readonly currentAttempts = new Map<string, number>();
+  private ledger: OwnershipLedger | undefined;
+  private guard: ViolationGuard | undefined;
   private wake: () => void = () => undefined;
 
   private constructor(
@@ -142,7 +154,7 @@ export class Orchestrator {
    * Rejecting the plan cancels the run.
    * @throws UsageError when the run has no such pending breakpoint
    */
-  answer(runId: string, breakpointId: number | undefined, answer: BreakpointAnswer, by: string): BreakpointRow {
+  async answer(runId: string, breakpointId: number | undefined, answer: BreakpointAnswer, by: string): Promise<BreakpointRow> {
     const pending = this.db.getBreakpoints(runId).filter((b) => b.status === 'pending');
     const target = breakpointId === undefined ? pending[0] : pending.find((b) => b.id === breakpointId);
     if (!target) {
@@ -152,6 +164,8 @@ export class Orchestrator {
           : `run ${runId} has no pending breakpoint ${breakpointId}`,
       );
     }
+    // Carry out the answer first, so a crash leaves the breakpoint pending rather than half done.
+    if (target.kind === 'ownership_violation') await this.settleViolation(runId, target, answer);
     this.db.answerBreakpoint(target.id, answer, by, this.now());
     const answered = this.db.getBreakpoints(runId).find((b) => b.id === target.id) ?? target;
     this.log(runId, target.taskId, `breakpoint ${target.id} (${target.kind}) ${answered.status} by ${by}`);
@@ -159,6 +173,29 @@ export class Orchestrator {
     if (target.kind === 'plan_approval' && answer === 'reject') this.setRunStatus(runId, 'cancelled');
     this.wake();
     return answered;
+  }
+
+  /**
+   * Reject: restore the path's previous content byte for byte (delete it if it was new) and count
+   * the writer's attempt as failed. Approve: keep it, and grant the path to the writer when no
+   * other task owns it.
+   */
+  private async settleViolation(runId: string, bp: BreakpointRow, answer: BreakpointAnswer): Promise<void> {
+    const d = bp.details as ViolationDetails;
+    if (answer === 'reject') {
+      await restoreBlob(this.repoRoot, d.path, d.before);
+      this.guard?.restored(d.path, d.before);
+      if (d.writerAttemptId !== null) {
+        this.db.updateAttempt(d.writerAttemptId, {
+          status: 'failed',
+          error: `wrote ${d.path} outside the task's files; haco reverted it. Change only the files you own.`,
+        });
+      }
+      await this.guard?.answered(d.path, false);
+      return;
+    }
+    if (d.writer && d.owner === null) this.db.claims.claim(runId, d.writer, [d.path], this.now(), true);
+    await this.guard?.answered(d.path, true);
   }
 
   /** The `--json` summary of a run. */
@@ -173,6 +210,37 @@ export class Orchestrator {
    */
   async drive(runId: string, options: DriveOptions = {}): Promise<RunStatus> {
     this.recoverInterrupted(runId);
+    const watcher = await this.watchOwnership(runId);
+    try {
+      return await this.loop(runId, options);
+    } finally {
+      await watcher.close();
+      this.guard = undefined;
+      this.ledger = undefined;
+    }
+  }
+
+  /**
+   * Starts the ownership machinery of a drive: the ledger (claims left by a dead process are
+   * released), the accepted-content baseline, and the watcher feeding the violation guard.
+   */
+  private async watchOwnership(runId: string): Promise<RepoWatcher> {
+    this.db.claims.releaseAll(runId, this.now());
+    const { plan } = this.db.runInputs(runId);
+    const ledger = new OwnershipLedger(this.db.claims, runId, new Map(plan.tasks.map((t) => [t.id, t.files])), this.now);
+    this.ledger = ledger;
+    const watcher = await RepoWatcher.start(this.repoRoot, (change) => this.guard?.handle(change));
+    const baseline = await ContentBaseline.capture(this.repoRoot);
+    this.guard = new ViolationGuard(ledger, baseline, {
+      running: () => new Map(this.currentAttempts),
+      open: (taskId, message, details) => this.openBreakpoint(runId, taskId, 'ownership_violation', message, details).id,
+      stopWriter: (taskId) => this.taskAborts.get(taskId)?.abort(),
+      owned: (taskId, change) => this.events.emit('task:files-changed', { runId, taskId, path: change.path }),
+    });
+    return watcher;
+  }
+
+  private async loop(runId: string, options: DriveOptions): Promise<RunStatus> {
     for (;;) {
       const run = this.db.getRun(runId);
       if (!run) throw new UsageError(`no run ${runId}`);
@@ -258,11 +326,19 @@ export class Orchestrator {
       }
       const spec = plan.tasks.find((s) => s.id === t.id);
       if (!spec) continue;
-      const job = this.runTask(runId, plan, config, spec)
+      const files = this.ledger?.patternsOf(spec.id, spec.files) ?? [...spec.files];
+      const conflict = this.ledger?.conflict(spec.id, files);
+      if (conflict) {
+        if (t.status === 'pending') this.setTaskStatus(runId, t.id, 'ready');
+        continue;
+      }
+      this.ledger?.claim(spec.id, files);
+      const job = this.runTask(runId, plan, config, { ...spec, files })
         .catch((error: unknown) => {
           this.setTaskStatus(runId, spec.id, 'failed', { error: `internal error: ${(error as Error).message}` });
         })
         .finally(() => {
+          this.ledger?.release(spec.id);
           this.running.delete(spec.id);
           this.wake();
         });
@@ -307,6 +383,31 @@ export class Orchestrator {
     writeFileSync(taskFile, `${JSON.stringify(task, null, 2)}\n`);
     const transcriptFile = join(dir, 'transcript.log');
     const attemptId = this.db.startAttempt(runId, task.id, n, this.now(), transcriptFile);
+    this.currentAttempts.set(task.id, attemptId);
+    try {
+      return await this.attemptBody(runId, config, task, n, attemptId, { prompt, promptFile, taskFile, transcriptFile, attemptDir: dir });
+    } finally {
+      this.currentAttempts.delete(task.id);
+      this.taskAborts.delete(task.id);
+    }
+  }
+
+  /** An AbortSignal that fires on interrupt() or when this task's writer is stopped. */
+  private attemptSignal(taskId: string): AbortSignal {
+    const own = new AbortController();
+    this.taskAborts.set(taskId, own);
+    return AbortSignal.any([this.abort.signal, own.signal]);
+  }
+
+  private async attemptBody(
+    runId: string,
+    config: Config,
+    task: TaskSpec,
+    n: number,
+    attemptId: number,
+    files: { prompt: string; promptFile: string; taskFile: string; transcriptFile: string; attemptDir: string },
+  ): Promise<{ ok: true } | { ok: false; failure: string } | 'interrupted'> {
+    const { prompt, promptFile, taskFile, transcriptFile, attemptDir } = files;
     const agent = config.agents[task.agent];
     if (!agent) throw new Error(`agent ${task.agent} is not configured`);
     const end = (status: AttemptStatus, error?: string): void => {
@@ -318,7 +419,7 @@ export class Orchestrator {
       outcome = await runAgentSession(
         agent,
         task,
-        { repoRoot: this.repoRoot, runId, attempt: n, prompt, promptFile, taskFile, transcriptFile, abort: this.abort.signal },
+        { repoRoot: this.repoRoot, runId, attempt: n, prompt, promptFile, taskFile, transcriptFile, attemptDir, abort: this.attemptSignal(task.id) },
         {
           onStarted: (session) => {
             this.db.updateAttempt(attemptId, { pid: session.pid });
@@ -328,6 +429,7 @@ export class Orchestrator {
             this.events.emit('attempt:started', { runId, taskId: task.id, attempt: n, pid: session.pid });
           },
           onSessionId: (sessionId) => this.db.updateAttempt(attemptId, { sessionId }),
+          onPermission: (request) => this.askPermission(runId, task, request),
         },
       );
     } catch (error) {
@@ -341,6 +443,12 @@ export class Orchestrator {
       ...(outcome.kind === 'done' && outcome.costUsd !== undefined ? { costUsd: outcome.costUsd } : {}),
       ...(outcome.kind === 'done' && outcome.usage !== undefined ? { usage: outcome.usage } : {}),
     });
+    // Every write the agent made must be judged before its work is accepted.
+    await this.guard?.settle();
+    if (this.guard?.hasPendingFor(task.id)) {
+      end('interrupted', 'stopped at an ownership_violation breakpoint');
+      return 'interrupted';
+    }
     if (outcome.kind === 'interrupted') {
       end('interrupted', outcome.reason);
       return 'interrupted';
@@ -366,8 +474,14 @@ export class Orchestrator {
     return { ok: true };
   }
 
-  private openBreakpoint(runId: string, taskId: string | null, kind: BreakpointRow['kind'], message: string): BreakpointRow {
-    const id = this.db.openBreakpoint({ runId, taskId, kind, message, answers: ['approve', 'reject'], now: this.now() });
+  private openBreakpoint(
+    runId: string,
+    taskId: string | null,
+    kind: BreakpointRow['kind'],
+    message: string,
+    details?: unknown,
+  ): BreakpointRow {
+    const id = this.db.openBreakpoint({ runId, taskId, kind, message, answers: ['approve', 'reject'], now: this.now(), details });
     const row = this.db.getBreakpoints(runId).find((b) => b.id === id);
     if (!row) throw new Error(`breakpoint ${id} vanished`);
     this.log(runId, taskId, `breakpoint ${id} (${kind}): ${message}`);
@@ -390,6 +504,22 @@ export class Orchestrator {
     this.db.setTaskStatus(runId, taskId, status, this.now(), extra);
     this.db.addEvent(runId, 'task:status-changed', taskId, { status, ...extra }, this.now());
     this.events.emit('task:status-changed', { runId, taskId, status, ...(extra.error === undefined ? {} : { error: extra.error }) });
+  }
+
+  /**
+   * Answers a worker's request to use a tool, before the tool runs: the permission policy (the
+   * task's files, the run's `permissions` config) decides; what it would put to the user (an
+   * `agent_permission` question) is refused for now, with the policy's message.
+   */
+  private async askPermission(runId: string, task: TaskSpec, request: PermissionRequest): Promise<PermissionDecision> {
+    const { config } = this.db.runInputs(runId);
+    const outcome = decidePermission(request, taskPermissionPolicy(this.repoRoot, task.files, config.permissions));
+    if ('decision' in outcome) {
+      if (outcome.decision.behavior === 'deny') this.log(runId, task.id, `refused ${request.tool}: ${outcome.decision.message}`);
+      return outcome.decision;
+    }
+    this.log(runId, task.id, `refused ${request.tool} (agent_permission, not asked yet): ${outcome.breakpoint.message}`);
+    return { behavior: 'deny', message: outcome.breakpoint.message };
   }
 
   private log(runId: string, taskId: string | null, message: string): void {
