@@ -1,0 +1,186 @@
+import { formatDuration } from '../lib/duration.js';
+import type { RunStatus, TaskStatus } from '../orchestrator/types.js';
+import {
+  chooseWorkers,
+  gridCells,
+  isActive,
+  screenLayout,
+  type ScreenLayout,
+  type WorkerCell,
+} from './layout.js';
+import type { BreakpointView, DashboardData, TaskView } from './store.js';
+
+/** A status colour family; each theme defines one token per tone (`status.<tone>`). */
+export type Tone = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+
+/** One row of the plan pane. */
+export interface PlanRow {
+  /** 1-based plan position; the key that focuses this task's worker. */
+  readonly n: number;
+  readonly id: string;
+  readonly title: string;
+  readonly agent: string;
+  readonly status: TaskStatus;
+  readonly tone: Tone;
+  /** "after a, b" when the task depends on others. */
+  readonly after: string | undefined;
+  readonly isFocused: boolean;
+}
+
+/** The worker grid: which tasks get a pane, and each pane's box. */
+export interface WorkerLayout {
+  readonly screen: ScreenLayout;
+  readonly cells: readonly WorkerCell[];
+}
+
+/** The breakpoint bar's content. */
+export interface BreakpointBarView {
+  /** 1-based position of the selected breakpoint in the queue. */
+  readonly position: number;
+  readonly total: number;
+  readonly id: number;
+  readonly message: string;
+  readonly canApprove: boolean;
+  readonly canReject: boolean;
+}
+
+/** The status line: left part, its tone, and the key hints on the right. */
+export interface StatusLineView {
+  readonly head: string;
+  readonly tone: Tone;
+  readonly details: string;
+  readonly hints: string;
+}
+
+/** Caches the last result per argument list, so selectors return stable references (zustand 5). */
+function memoLast<A extends readonly unknown[], R>(compute: (...args: A) => R): (...args: A) => R {
+  let last: A | undefined;
+  let value: R | undefined;
+  return (...args: A): R => {
+    if (last && value !== undefined && args.every((a, i) => Object.is(a, last?.[i]))) return value;
+    last = args;
+    value = compute(...args);
+    return value;
+  };
+}
+
+/** The tone a task or run status is drawn in. */
+export function statusTone(status: TaskStatus | RunStatus): Tone {
+  switch (status) {
+    case 'running':
+    case 'verifying':
+    case 'reviewing':
+      return 'running';
+    case 'done':
+    case 'completed':
+      return 'done';
+    case 'failed':
+      return 'failed';
+    case 'skipped':
+    case 'rolled_back':
+    case 'cancelled':
+    case 'paused':
+      return 'skipped';
+    default:
+      return 'pending';
+  }
+}
+
+/** Milliseconds as the UI shows them: whole seconds and up (`0s`, `48s`, `1m12s`). */
+export function formatElapsed(ms: number): string {
+  return ms < 1000 ? '0s' : formatDuration(ms);
+}
+
+/** The words for how a run ended; `interrupted` when the user quit while agents ran. */
+export function endMessage(status: RunStatus, interrupted = false): string {
+  if (interrupted) return 'run interrupted (resume it with haco resume)';
+  if (status === 'paused' || status === 'awaiting_approval') return 'run paused at a breakpoint';
+  return `run ${status.replace('_', ' ')}`;
+}
+
+const planRows = memoLast((tasks: readonly TaskView[], focused: string | undefined): PlanRow[] =>
+  tasks.map((t, i) => ({
+    n: i + 1,
+    id: t.id,
+    title: t.title,
+    agent: t.agent,
+    status: t.status,
+    tone: statusTone(t.status),
+    after: t.dependsOn.length ? `after ${t.dependsOn.join(', ')}` : undefined,
+    isFocused: t.id === focused,
+  })),
+);
+
+/** Rows of the plan pane, in plan order (stable until tasks or focus change). */
+export const selectPlanRows = (s: DashboardData): PlanRow[] => planRows(s.tasks, s.ui.focusedTaskId);
+
+const workerLayout = memoLast(
+  (tasks: readonly TaskView[], focused: string | undefined, cols: number, rows: number): WorkerLayout => {
+    const screen = screenLayout(cols, rows);
+    return { screen, cells: gridCells(chooseWorkers(tasks, focused, screen.maxPanes), screen) };
+  },
+);
+
+/** The worker panes to show and their sizes (shared by the UI and the bridge's resizes). */
+export const selectWorkerLayout = (s: DashboardData): WorkerLayout =>
+  workerLayout(s.tasks, s.ui.focusedTaskId, s.ui.cols, s.ui.rows);
+
+/** Task ids in the order tab cycles through the worker panes. */
+export const selectFocusOrder = (s: DashboardData): string[] =>
+  selectWorkerLayout(s).cells.map((c) => c.taskId);
+
+/** Whether any agent (or its verification) is running: quitting then needs a confirmation. */
+export const selectHasRunningAgents = (s: DashboardData): boolean => s.tasks.some(isActive);
+
+/** A worker pane's title: "2 api-auth · claude-code · 1m12s", plus the outcome once it ended. */
+export function selectWorkerTitle(s: DashboardData, taskId: string): string {
+  const i = s.tasks.findIndex((t) => t.id === taskId);
+  const task = s.tasks[i];
+  if (!task) return taskId;
+  const elapsed = task.startedAt === null ? 0 : (task.endedAt ?? s.clock) - task.startedAt;
+  const parts = [`${i + 1} ${task.id}`, task.agent, formatElapsed(Math.max(0, elapsed))];
+  if (task.attempts > 1) parts.push(`attempt ${task.attempts}`);
+  if (!isActive(task)) parts.push(task.status.replace('_', ' '));
+  return parts.join(' · ');
+}
+
+/** The selected pending breakpoint, or undefined when none waits. */
+export function selectBreakpointBar(s: DashboardData): BreakpointBarView | undefined {
+  const bp: BreakpointView | undefined = s.breakpoints[s.ui.selectedBreakpoint] ?? s.breakpoints[0];
+  if (!bp) return undefined;
+  return {
+    position: s.breakpoints.indexOf(bp) + 1,
+    total: s.breakpoints.length,
+    id: bp.id,
+    message: bp.message,
+    canApprove: bp.answers.includes('approve'),
+    canReject: bp.answers.includes('reject'),
+  };
+}
+
+/** "run 7f3a5b2c · running · 1/4 done · $0.00 · 3m05s" (or "run completed · …" once it ended). */
+export function selectStatusLine(s: DashboardData): StatusLineView {
+  const run = s.run;
+  const done = s.tasks.filter((t) => t.status === 'done').length;
+  const counts = `${done}/${s.tasks.length} done`;
+  if (!run) return { head: 'haco', tone: 'pending', details: counts, hints: 'q quit' };
+  const elapsed = formatElapsed(Math.max(0, (run.endedAt ?? s.clock) - (run.startedAt ?? run.createdAt)));
+  const cost = `$${run.costUsd.toFixed(2)}`;
+  if (s.final) {
+    return {
+      head: s.final.message,
+      tone: statusTone(s.final.status),
+      details: [run.id, counts, cost, elapsed].join(' · '),
+      hints: 'q quit',
+    };
+  }
+  const waiting = s.breakpoints.length
+    ? `${s.breakpoints.length} waiting on you`
+    : run.status.replace('_', ' ');
+  return {
+    head: `run ${run.id}`,
+    tone: statusTone(run.status),
+    details: [waiting, counts, cost, elapsed].join(' · '),
+    hints: 'tab pane · 1-9 worker · q quit',
+  };
+}
