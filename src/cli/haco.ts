@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 
+import { registerRollbackCommand } from './rollback-command.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerStateCommands } from './state-commands.js';
 
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     });
   registerRunCommands(program);
   registerStateCommands(program);
+  registerRollbackCommand(program);
   return program;
 }
 

@@ -1,13 +1,42 @@
 import type { StateDb } from '../db/state-db.js';
+import { taskChanges, type ChangedFile } from '../workspace/changes.js';
+import type { Workspace } from '../workspace/git.js';
 import type { RunSummary } from './types.js';
 
 /**
+ * What each task of a run changed since its checkpoint, measured on the work tree now
+ * (`taskChanges`); tasks that never started (no checkpoint) are absent. Read-only.
+ * @returns task id → `[{path, added, removed}]`
+ */
+export async function runChanges(
+  db: StateDb,
+  workspace: Workspace,
+  runId: string,
+): Promise<Map<string, ChangedFile[]>> {
+  const files = new Map(db.getTasks(runId).map((t) => [t.id, t.files]));
+  const out = new Map<string, ChangedFile[]>();
+  for (const checkpoint of db.getCheckpoints(runId)) {
+    out.set(
+      checkpoint.taskId,
+      await taskChanges(workspace, checkpoint.entries, files.get(checkpoint.taskId) ?? []),
+    );
+  }
+  return out;
+}
+
+/**
  * Builds the `--json` object of `haco run` / `haco status` from the database:
- * `{run_id, status, goal, tasks: [{id, status, attempts, commit}], breakpoints: [{id, kind, task,
- * message, status}], cost_usd, duration_ms}`.
+ * `{run_id, status, goal, tasks: [{id, status, attempts, commit, changed_files?}], breakpoints:
+ * [{id, kind, task, message, status}], cost_usd, duration_ms}`.
+ * @param changes from `runChanges`; when given, every task gets `changed_files` (`[]` when absent)
  * @throws Error when the run does not exist
  */
-export function summarizeRun(db: StateDb, runId: string, now: number): RunSummary {
+export function summarizeRun(
+  db: StateDb,
+  runId: string,
+  now: number,
+  changes?: ReadonlyMap<string, ChangedFile[]>,
+): RunSummary {
   const run = db.getRun(runId);
   if (!run) throw new Error(`no run ${runId}`);
   const attempts = db.getAttempts(runId);
@@ -21,6 +50,7 @@ export function summarizeRun(db: StateDb, runId: string, now: number): RunSummar
       status: t.status,
       attempts: attempts.filter((a) => a.taskId === t.id).length,
       commit: t.commitSha,
+      ...(changes ? { changed_files: changes.get(t.id) ?? [] } : {}),
     })),
     breakpoints: db.getBreakpoints(runId).map((b) => ({
       id: b.id,

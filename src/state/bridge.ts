@@ -114,13 +114,16 @@ export function connectBridge(options: BridgeOptions): Bridge {
   const dispatch = (command: Command): void => {
     switch (command.type) {
       case 'breakpoint/answer':
-        try {
-          core.answer(runId, command.id, command.answer, options.user ?? 'tui');
-        } catch (error) {
-          if (!(error instanceof HacoError)) throw error;
-          store.getState().notify(error.lines[0]);
-        }
-        stale.breakpoints = stale.run = true;
+        // Answers may restore files before they are recorded; the frame loop picks up the result.
+        Promise.resolve(core.answer(runId, command.id, command.answer, options.user ?? 'tui')).then(
+          () => {
+            stale.breakpoints = stale.run = stale.tasks = true;
+          },
+          (error: unknown) => {
+            stale.breakpoints = stale.run = true;
+            store.getState().notify(error instanceof HacoError ? (error.lines[0] ?? error.message) : String(error));
+          },
+        );
         return;
       case 'app/quit': {
         // Read the database, not the store: the store may be one frame behind.

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 
 import { execa } from 'execa';
@@ -7,10 +7,15 @@ import { simpleGit, type SimpleGit } from 'simple-git';
 import { UsageError } from '../lib/errors.js';
 import { ownershipMatcher } from '../ownership/paths.js';
 
-/** A checkpointed path: its blob id as it was, or null when it did not exist. */
+/**
+ * A checkpointed path: its blob id as it was, or null when it did not exist. `mode` is the file's
+ * permission bits (`st_mode & 0o777`, e.g. 0o755) when it was checkpointed; entries written before
+ * haco recorded modes have none, and a restore then leaves the current mode alone.
+ */
 export interface CheckpointEntry {
   readonly path: string;
   readonly blob: string | null;
+  readonly mode?: number;
 }
 
 /**
@@ -68,19 +73,57 @@ export class Workspace {
   /**
    * Checkpoints the owned paths: the blob of each existing owned file's current content (written
    * with `git hash-object -w`, so dirty and untracked content is restorable), plus a null entry for
-   * each literal owned path that does not exist yet.
+   * each literal owned path that does not exist yet. `--no-filters` stores the bytes as they are on
+   * disk (no `core.autocrlf` or clean filter), so a restore writes them back byte for byte.
    */
   async checkpoint(patterns: readonly string[]): Promise<CheckpointEntry[]> {
     const files = await this.ownedFiles(patterns);
     const blobs = files.length
-      ? (await execa('git', ['hash-object', '-w', '--stdin-paths'], { cwd: this.root, input: files.join('\n') })).stdout.split('\n')
+      ? (await execa('git', ['hash-object', '-w', '--no-filters', '--stdin-paths'], { cwd: this.root, input: files.join('\n') })).stdout.split('\n')
       : [];
-    const entries: CheckpointEntry[] = files.map((path, i) => ({ path, blob: blobs[i] ?? null }));
+    const entries: CheckpointEntry[] = files.map((path, i) => ({
+      path,
+      blob: blobs[i] ?? null,
+      mode: statSync(join(this.root, path)).mode & 0o777,
+    }));
     for (const pattern of patterns) {
       if (/[*?[\]{}()!+@]/.test(pattern) || files.some((f) => f === pattern || f.startsWith(`${pattern}/`))) continue;
       entries.push({ path: pattern, blob: null });
     }
     return entries;
+  }
+
+  /**
+   * The raw bytes of blobs, by id, read in one `git cat-file --batch` (no filters, no newline
+   * stripping: exactly what `hash-object -w --no-filters` stored). An id that is not a blob in the
+   * object store (e.g. pruned by `git gc` long after its checkpoint) is left out of the map.
+   */
+  async readBlobs(ids: readonly string[]): Promise<Map<string, Buffer>> {
+    const unique = [...new Set(ids)];
+    const blobs = new Map<string, Buffer>();
+    if (unique.length === 0) return blobs;
+    const { stdout } = await execa('git', ['cat-file', '--batch'], {
+      cwd: this.root,
+      input: `${unique.join('\n')}\n`,
+      encoding: 'buffer',
+      stripFinalNewline: false,
+    });
+    const out = Buffer.from(stdout.buffer, stdout.byteOffset, stdout.byteLength);
+    let at = 0;
+    for (const id of unique) {
+      // Each object is "<id> <type> <size>\n<bytes>\n"; a missing one is "<id> missing\n".
+      const eol = out.indexOf(0x0a, at);
+      if (eol < 0) break;
+      const header = out.toString('utf8', at, eol).split(' ');
+      if (header.length !== 3) {
+        at = eol + 1;
+        continue;
+      }
+      const size = Number(header[2]);
+      if (header[1] === 'blob') blobs.set(id, out.subarray(eol + 1, eol + 1 + size));
+      at = eol + 1 + size + 1;
+    }
+    return blobs;
   }
 
   /** Repo-relative paths with changes (staged, unstaged, untracked, deleted) matching the patterns. */

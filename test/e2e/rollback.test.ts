@@ -1,0 +1,190 @@
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { afterEach, describe, expect, it } from 'vitest';
+
+import type { RunSummary } from '../../src/orchestrator/types.js';
+import { runHaco } from '../helpers/cli.js';
+import { makeRepo, type TempRepo } from '../helpers/repo.js';
+import { withState } from '../helpers/state.js';
+
+const repos: TempRepo[] = [];
+afterEach(() => repos.splice(0).forEach((r) => r.dispose()));
+
+function mathlib(): TempRepo {
+  const repo = makeRepo({ example: 'mathlib' });
+  repos.push(repo);
+  return repo;
+}
+
+/** Every file of the work tree (but .git/ and .haco/) → its bytes (base64) and permission bits. */
+function snapshot(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
+      const path = dir ? `${dir}/${entry.name}` : entry.name;
+      if (path === '.git' || path === '.haco') continue;
+      if (entry.isDirectory()) walk(path);
+      else
+        out[path] =
+          `${(statSync(join(root, path)).mode & 0o777).toString(8)} ${readFileSync(join(root, path)).toString('base64')}`;
+    }
+  };
+  walk('');
+  return out;
+}
+
+const without = (files: Record<string, string>, ...paths: string[]): Record<string, string> =>
+  Object.fromEntries(Object.entries(files).filter(([p]) => !paths.includes(p)));
+
+/** `git status --porcelain` lines, sorted (not trimmed: the first column matters). */
+const porcelain = (repo: TempRepo): string[] =>
+  execFileSync('git', ['status', '--porcelain', '--untracked-files=all'], {
+    cwd: repo.root,
+    encoding: 'utf8',
+    env: { ...process.env, HOME: repo.home },
+  })
+    .split('\n')
+    .filter(Boolean)
+    .sort();
+
+type TaskSummary = RunSummary['tasks'][number];
+const byId = (summary: RunSummary): Record<string, TaskSummary> =>
+  Object.fromEntries(summary.tasks.map((t) => [t.id, t]));
+
+describe('haco rollback', () => {
+  it('undoes one task, then the whole run, leaving the user’s own work byte for byte', async () => {
+    const repo = mathlib();
+    const opts = { cwd: repo.root, env: { HOME: repo.home } };
+    // The user's work in progress: a dirty tracked file and an untracked one, neither in the plan.
+    writeFileSync(
+      join(repo.root, 'README.md'),
+      `${readFileSync(join(repo.root, 'README.md'), 'utf8')}\nMy own notes, not committed.\r\n`,
+    );
+    writeFileSync(join(repo.root, 'scratch.bin'), Buffer.from([0x00, 0xff, 0x0d, 0x0a, 0x42]));
+    const start = snapshot(repo.root);
+    const userStatus = [' M README.md', '?? scratch.bin'];
+
+    const run = await runHaco(['run', 'plan.yaml', '--config', 'haco.yaml', '--yes', '--json'], opts);
+    expect(run.stderr).not.toContain('internal error');
+    expect(run.exitCode).toBe(0);
+    const runId = (JSON.parse(run.stdout) as RunSummary).run_id;
+    const afterRun = snapshot(repo.root);
+    const written = ['src/add.js', 'src/mean.js', 'src/multiply.js', 'src/power.js'];
+    expect(
+      Object.keys(afterRun)
+        .filter((p) => afterRun[p] !== start[p])
+        .sort(),
+    ).toEqual(written);
+    expect(without(afterRun, ...written)).toEqual(start);
+    expect(porcelain(repo)).toEqual(userStatus);
+
+    // status --json: each task's lines vs its checkpoint (every file was new: all lines added).
+    const done = JSON.parse((await runHaco(['status', runId, '--json'], opts)).stdout) as RunSummary;
+    const linesOf = (path: string): number =>
+      readFileSync(join(repo.root, path), 'utf8')
+        .split('\n')
+        .filter((_, i, all) => i < all.length - 1 || all[i] !== '').length;
+    expect(byId(done).power?.changed_files).toEqual([
+      { path: 'src/power.js', added: linesOf('src/power.js'), removed: 0 },
+    ]);
+    expect(byId(done).add?.changed_files).toEqual([
+      { path: 'src/add.js', added: linesOf('src/add.js'), removed: 0 },
+    ]);
+
+    // One task: power's file did not exist at its checkpoint, so it goes; the rest stay.
+    const one = await runHaco(['rollback', runId, '--task', 'power'], opts);
+    expect(one.stderr).not.toContain('internal error');
+    expect(one.exitCode).toBe(0);
+    expect(one.stdout).toBe('power: deleted src/power.js');
+    expect(snapshot(repo.root)).toEqual(without(afterRun, 'src/power.js'));
+    expect(porcelain(repo)).toEqual([...userStatus, ' D src/power.js'].sort());
+    const afterOne = JSON.parse((await runHaco(['status', runId, '--json'], opts)).stdout) as RunSummary;
+    expect(afterOne.status).toBe('completed');
+    expect(byId(afterOne).power).toMatchObject({ status: 'rolled_back', changed_files: [] });
+    expect(byId(afterOne).add).toMatchObject({
+      status: 'done',
+      changed_files: [{ path: 'src/add.js', removed: 0 }],
+    });
+
+    // The whole run, latest start first: the work tree is back to how the user left it.
+    const all = await runHaco(['rollback', runId, '--json'], opts);
+    expect(all.stderr).not.toContain('internal error');
+    expect(all.exitCode).toBe(0);
+    const result = JSON.parse(all.stdout) as {
+      run_id: string;
+      status: string;
+      tasks: Array<{ id: string; paths: Array<{ path: string; action: string }> }>;
+    };
+    expect(result.status).toBe('rolled_back');
+    expect(result.tasks[0]).toEqual({ id: 'power', paths: [{ path: 'src/power.js', action: 'unchanged' }] });
+    expect(
+      result.tasks
+        .slice(1)
+        .map((t) => t.id)
+        .sort(),
+    ).toEqual(['add', 'mean', 'multiply']);
+    expect(result.tasks.slice(1).flatMap((t) => t.paths)).toEqual(
+      expect.arrayContaining(written.slice(0, 3).map((path) => ({ path, action: 'deleted' }))),
+    );
+    expect(snapshot(repo.root)).toEqual(start);
+    expect(porcelain(repo)).toEqual([...userStatus, ...written.map((p) => ` D ${p}`)].sort());
+
+    const rolledBack = JSON.parse((await runHaco(['status', runId, '--json'], opts)).stdout) as RunSummary;
+    expect(rolledBack.status).toBe('rolled_back');
+    expect(rolledBack.tasks.map((t) => [t.id, t.status, t.changed_files])).toEqual([
+      ['add', 'rolled_back', []],
+      ['multiply', 'rolled_back', []],
+      ['power', 'rolled_back', []],
+      ['mean', 'rolled_back', []],
+    ]);
+    const events = withState(repo.root, (db) =>
+      db
+        .getEvents(runId)
+        .filter((e) => e.kind === 'task:rolled-back')
+        .map((e) => e.taskId),
+    );
+    expect(events[0]).toBe('power');
+    expect(events).toHaveLength(5);
+  });
+
+  it('refuses, in one line (exit 2): an unknown task, a task that never started, a running run', async () => {
+    const repo = mathlib();
+    const opts = { cwd: repo.root, env: { HOME: repo.home } };
+    const paused = await runHaco(['run', 'plan.yaml', '--config', 'haco.yaml', '--json'], opts);
+    expect(paused.exitCode).toBe(3);
+    const runId = (JSON.parse(paused.stdout) as RunSummary).run_id;
+
+    const unknown = await runHaco(['rollback', runId, '--task', 'nope'], opts);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toBe(
+      `haco: run ${runId} has no task "nope" (its tasks: add, multiply, power, mean)`,
+    );
+
+    const never = await runHaco(['rollback', runId, '--task', 'add'], opts);
+    expect(never.exitCode).toBe(2);
+    expect(never.stderr).toBe(
+      `haco: task add of run ${runId} never started, so there is nothing to roll back`,
+    );
+
+    const whole = await runHaco(['rollback', runId], opts);
+    expect(whole.exitCode).toBe(2);
+    expect(whole.stderr).toContain('never started a task');
+
+    withState(repo.root, (db) => db.setRunStatus(runId, 'running', Date.now()));
+    const running = await runHaco(['rollback', runId], opts);
+    expect(running.exitCode).toBe(2);
+    expect(running.stderr.trim().split('\n')).toHaveLength(1);
+    expect(running.stderr).toContain(`run ${runId} is still running; stop it first`);
+    expect(withState(repo.root, (db) => db.getRun(runId)?.status)).toBe('running');
+    expect(repo.git('status', '--porcelain')).toBe('');
+
+    const pending = JSON.parse((await runHaco(['status', runId, '--json'], opts)).stdout) as RunSummary;
+    expect(
+      pending.tasks.every(
+        (t) => t.status === 'pending' && Array.isArray(t.changed_files) && t.changed_files.length === 0,
+      ),
+    ).toBe(true);
+  });
+});
