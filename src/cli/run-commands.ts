@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 
 import { ExitCode } from '../lib/errors.js';
 import { Orchestrator } from '../orchestrator/orchestrator.js';
+import { runChanges, summarizeRun } from '../orchestrator/summary.js';
 import { loadInputs, exitCodeFor, formatSummary, parseConcurrency, runCommand } from './common.js';
 
 interface RunFlags {
@@ -32,7 +33,7 @@ export async function driveHeadless(core: Orchestrator, runId: string, json: boo
   process.on('SIGTERM', onSignal);
   try {
     const status = await core.drive(runId, { waitForAnswers: false });
-    const summary = core.summary(runId);
+    const summary = summarizeRun(core.db, runId, Date.now(), await runChanges(core.db, core.workspace, runId));
     process.stdout.write(json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
     return interrupted ? ExitCode.interrupted : exitCodeFor(status);
   } finally {
