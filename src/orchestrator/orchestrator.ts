@@ -249,8 +249,9 @@ export class Orchestrator {
       const planPending = blocking.some((b) => b.kind === 'plan_approval');
       if (this.abort.signal.aborted) {
         await Promise.all(this.running.values());
-        this.setRunStatus(runId, 'paused');
-        return 'paused';
+        const status: RunStatus = planPending ? 'awaiting_approval' : 'paused';
+        if (run.status !== status) this.setRunStatus(runId, status);
+        return status;
       }
       if (blocking.length) {
         const status: RunStatus = planPending ? 'awaiting_approval' : 'paused';
