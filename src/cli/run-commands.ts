@@ -52,11 +52,21 @@ export function registerRunCommands(program: Command): void {
     .argument('<plan>', 'plan file (YAML or JSON)')
     .option('--config <file>', 'config file, the last layer over ~/.config/haco and .haco/config.yaml')
     .option('-y, --yes', 'approve the plan without stopping')
-    .option('--headless', 'no dashboard (haco is always headless; accepted for scripts)')
+    .option('--headless', 'no dashboard even on a terminal (progress on stderr, summary on stdout)')
     .option('--json', 'print one JSON object at the end: {run_id, status, tasks, breakpoints, cost_usd, duration_ms}')
     .option('--concurrency <n>', 'workers at the same time (overrides config)', parseConcurrency)
     .action((planFile: string, flags: RunFlags) =>
       runCommand(async () => {
+        if (!flags.headless && !flags.json && process.stdin.isTTY && process.stdout.isTTY) {
+          // On a terminal, `haco run` is the dashboard; scripts get the headless path.
+          const { runTui } = await import('./haco-tui.js');
+          return runTui({
+            planFile,
+            ...(flags.config ? { configFile: flags.config } : {}),
+            ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
+            ...(flags.yes ? { autoApprove: true } : {}),
+          });
+        }
         const { config, plan, workspace } = await loadInputs(planFile, flags.config);
         const core = await Orchestrator.open(workspace.root);
         const runId = await core.createRun(plan, config, {
