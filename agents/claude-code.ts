@@ -1,24 +1,37 @@
 import type { z } from 'zod';
 
 import type { ClaudeCodeAgentSchema } from '../src/config/schema.js';
-import type { AgentAdapter, AgentSignal } from './types.js';
+import type { AgentAdapter, AgentSignal, PermissionAction, PermissionDecision, PermissionRequest, StdinProtocol } from './types.js';
 
 type ClaudeCodeAgentConfig = z.output<typeof ClaudeCodeAgentSchema>;
 
-/** Tools that only read; always allowed. */
-const READ_TOOLS = ['Read', 'Glob', 'Grep', 'LS', 'TodoWrite'];
-/** Tools that write a file; allowed only on the task's own paths. */
-const WRITE_TOOLS = ['Write', 'Edit', 'MultiEdit', 'NotebookEdit'];
+/**
+ * Tools that only read the repository (or, for TodoWrite, claude's own task list): pre-approved
+ * with `--allowedTools`, so claude never asks about them.
+ */
+export const READ_TOOLS = ['Read', 'Glob', 'Grep', 'LS', 'NotebookRead', 'TodoWrite'];
+/** Tools that write a file, and the input field naming it (Claude Code 2.1 tool schemas). */
+const WRITE_TOOLS: Readonly<Record<string, string>> = {
+  Write: 'file_path',
+  Edit: 'file_path',
+  MultiEdit: 'file_path',
+  NotebookEdit: 'notebook_path',
+};
 
 /**
- * Permission rules scoping writes to the task's files, e.g. `Write(src/a.ts)`. In `-p` mode with
- * `--permission-mode default`, a write outside them is refused without a prompt and the model gets
- * an error tool_result (FIELD-NOTES.md, checked with claude 2.1.x).
+ * What a claude tool would do, for haco's permission policy: READ_TOOLS read, WRITE_TOOLS write
+ * the file their path field names, Bash runs its `command`; anything else (WebFetch, WebSearch,
+ * Task, …) is `other`, which the user decides.
  */
-export function allowedToolRules(files: readonly string[]): string[] {
-  const rules = [...READ_TOOLS];
-  for (const file of files) for (const tool of WRITE_TOOLS) rules.push(`${tool}(${file})`);
-  return rules;
+export function claudeToolAction(tool: string, input: Readonly<Record<string, unknown>>): PermissionAction {
+  if (READ_TOOLS.includes(tool)) return { kind: 'read' };
+  const pathField = WRITE_TOOLS[tool];
+  if (pathField !== undefined) {
+    const path = input[pathField];
+    return { kind: 'write', paths: typeof path === 'string' && path !== '' ? [path] : [] };
+  }
+  if (tool === 'Bash') return { kind: 'shell', command: typeof input.command === 'string' ? input.command : '' };
+  return { kind: 'other' };
 }
 
 // eslint-disable-next-line no-control-regex -- matching terminal escape sequences is the point
@@ -26,10 +39,14 @@ const ANSI_SEQUENCE = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)
 
 type Block = { type?: string; text?: string; name?: string; input?: Record<string, unknown>; is_error?: boolean; content?: unknown };
 
+/** `Write(/r/src/a.ts)`, `Bash(npm test)`: a tool and what it acts on. */
+function toolCall(name: string, input: Readonly<Record<string, unknown>>): string {
+  const target = input.file_path ?? input.notebook_path ?? input.path ?? input.command ?? input.pattern ?? input.url ?? '';
+  return `${name}(${String(target)})`;
+}
+
 function describeToolUse(block: Block): string {
-  const input = block.input ?? {};
-  const target = input.file_path ?? input.path ?? input.command ?? input.pattern ?? '';
-  return `● ${block.name ?? 'tool'}(${String(target)})`;
+  return `● ${toolCall(block.name ?? 'tool', block.input ?? {})}`;
 }
 
 function textOf(content: unknown): string {
@@ -42,7 +59,9 @@ function textOf(content: unknown): string {
  * Reads one stream-json line of `claude -p --verbose --output-format stream-json` (Claude Code
  * 2.1.x): `system/init` carries session_id; `assistant` messages hold text and tool_use blocks;
  * `user` messages hold tool_result blocks; `result` ends the turn with is_error, session_id,
- * total_cost_usd (USD) and usage. Non-JSON lines are shown as they are.
+ * total_cost_usd (USD) and usage. With `--permission-prompt-tool stdio`, `control_request`
+ * `{request_id, request: {subtype: "can_use_tool", tool_name, input}}` asks before a tool runs and
+ * becomes a `permission` signal. Non-JSON lines are shown as they are.
  */
 export function parseClaudeLine(line: string): AgentSignal[] {
   // The pty adds \r and, at exit, a line of terminal-reset sequences; stderr is mixed in.
@@ -76,6 +95,18 @@ export function parseClaudeLine(line: string): AgentSignal[] {
         out.push({ type: 'display', text: `  ⎿ ${block.is_error ? 'error: ' : ''}${text}` });
       }
       break;
+    case 'control_request': {
+      const request = event.request as { subtype?: unknown; tool_name?: unknown; input?: unknown } | undefined;
+      if (request?.subtype !== 'can_use_tool' || typeof event.request_id !== 'string') {
+        // Only sent for features haco does not turn on (hooks, MCP over the SDK): nothing to answer.
+        out.push({ type: 'display', text: `? unhandled control request ${String(request?.subtype)}` });
+        break;
+      }
+      const tool = typeof request.tool_name === 'string' ? request.tool_name : 'unknown';
+      const input = request.input && typeof request.input === 'object' ? (request.input as Record<string, unknown>) : {};
+      out.push({ type: 'permission', request: { requestId: event.request_id, tool, input, action: claudeToolAction(tool, input) } });
+      break;
+    }
     case 'result': {
       const cost = typeof event.total_cost_usd === 'number' ? event.total_cost_usd : undefined;
       const ok = event.is_error !== true && event.subtype === 'success';
@@ -97,19 +128,46 @@ export function parseClaudeLine(line: string): AgentSignal[] {
 }
 
 /**
- * `claude-code`: Claude Code in headless stream-json mode,
- * `claude -p PROMPT --verbose --output-format stream-json --permission-mode default --allowedTools …`
- * (flags from Claude Code 2.1 `--help`). Done at the `result` event.
+ * Claude Code's stdin in `--input-format stream-json` mode (Claude Code 2.1.112, the same messages
+ * the Agent SDK sends): the prompt as one `user` message; each `can_use_tool` control request
+ * answered by a `control_response` with `{behavior: "allow", updatedInput}` or
+ * `{behavior: "deny", message}` (the model gets the message as an error tool_result). claude stays
+ * alive after `result` until stdin ends.
+ */
+export const claudeStdin: StdinProtocol = {
+  initialInput(_task, ctx) {
+    return [JSON.stringify({ type: 'user', message: { role: 'user', content: ctx.prompt }, parent_tool_use_id: null, session_id: '' })];
+  },
+  answerPermission(request: PermissionRequest, decision: PermissionDecision) {
+    const response =
+      decision.behavior === 'allow'
+        ? { behavior: 'allow', updatedInput: request.input }
+        : { behavior: 'deny', message: decision.message };
+    return JSON.stringify({ type: 'control_response', response: { subtype: 'success', request_id: request.requestId, response } });
+  },
+  describePermission(request, decision) {
+    return `? ${toolCall(request.tool, request.input)} — ${decision.behavior === 'allow' ? 'allowed' : 'denied'}`;
+  },
+};
+
+/**
+ * `claude-code`: Claude Code in headless stream-json mode, reading its prompt and permission
+ * answers on stdin: `claude -p --verbose --input-format stream-json --output-format stream-json
+ * --permission-prompt-tool stdio --permission-mode default --allowedTools <READ_TOOLS>` (flags from
+ * Claude Code 2.1 `--help`). Only reads are pre-approved, so every write and shell command reaches
+ * haco as a `permission` signal before it runs. Done at the `result` event; stdin is then closed
+ * and claude exits. (claude ignores a terminal stdin in `-p` mode, hence `stdin`: a FIFO.)
  */
 export const claudeCodeAdapter = {
   type: 'claude-code',
   completion: 'protocol',
-  launch(config, task, ctx) {
-    const args = ['-p', ctx.prompt, '--verbose', '--output-format', 'stream-json', '--permission-mode', 'default'];
-    args.push('--allowedTools', ...allowedToolRules(task.files));
+  launch(config, _task, _ctx) {
+    const args = ['-p', '--verbose', '--input-format', 'stream-json', '--output-format', 'stream-json'];
+    args.push('--permission-prompt-tool', 'stdio', '--permission-mode', 'default', '--allowedTools', ...READ_TOOLS);
     if (config.model) args.push('--model', config.model);
     args.push(...(config.args ?? []));
     return { command: config.command ?? 'claude', args, env: { ...config.env } };
   },
   parseLine: parseClaudeLine,
+  stdin: claudeStdin,
 } satisfies AgentAdapter<ClaudeCodeAgentConfig>;

@@ -14,6 +14,8 @@ export interface LaunchContext {
   readonly promptFile: string;
   /** Absolute path of a file holding the task as JSON. */
   readonly taskFile: string;
+  /** Absolute path of the attempt's own directory (prompt, transcript, the stdin FIFO live there). */
+  readonly attemptDir: string;
 }
 
 /** A process to start in a pty. */
@@ -24,8 +26,39 @@ export interface LaunchSpec {
   readonly env: Readonly<Record<string, string>>;
 }
 
+/**
+ * What a tool would do, as the adapter reads it from the agent's own tool names and inputs; the
+ * core's permission policy decides on this, never on agent-specific tool names.
+ */
+export type PermissionAction =
+  /** Creates or changes files; `paths` as the agent gave them (absolute, or relative to the repo root). */
+  | { readonly kind: 'write'; readonly paths: readonly string[] }
+  /** Only reads the repository or the agent's own bookkeeping. */
+  | { readonly kind: 'read' }
+  /** Runs a shell command line. */
+  | { readonly kind: 'shell'; readonly command: string }
+  /** Anything else (network, sub-agents, unknown tools): the user decides. */
+  | { readonly kind: 'other' };
+
+/** A tool approval an agent asks for before it acts (e.g. Claude Code's `can_use_tool`). */
+export interface PermissionRequest {
+  /** The agent's id for this request, echoed in the answer. */
+  readonly requestId: string;
+  /** Tool name as the agent calls it: `Write`, `Edit`, `Bash`, … */
+  readonly tool: string;
+  readonly input: Readonly<Record<string, unknown>>;
+  readonly action: PermissionAction;
+}
+
+/** haco's answer to a {@link PermissionRequest}. */
+export type PermissionDecision =
+  | { readonly behavior: 'allow' }
+  | { readonly behavior: 'deny'; /** Shown to the model. */ readonly message: string };
+
 /** Something an adapter read in the agent's output. */
 export type AgentSignal =
+  /** The agent asks before using a tool; the core answers through `answerPermission`. */
+  | { readonly type: 'permission'; readonly request: PermissionRequest }
   /** The agent's own session id (for resume). */
   | { readonly type: 'session'; readonly sessionId: string }
   /** Text for the worker's pane. */
@@ -39,6 +72,20 @@ export type AgentSignal =
       readonly usage?: unknown;
       readonly message?: string;
     };
+
+/**
+ * An agent that reads protocol lines on stdin instead of keystrokes. The core gives it a FIFO as
+ * stdin (its stdout stays the pty), writes `initialInput` first, answers each `permission` signal
+ * with `answerPermission`, and closes stdin once the agent reports `done`: the agent exits at EOF.
+ */
+export interface StdinProtocol {
+  /** Lines written first (each without its newline), e.g. the prompt as a user message. */
+  initialInput(task: TaskSpec, ctx: LaunchContext): string[];
+  /** The line (without its newline) that answers `request`. */
+  answerPermission(request: PermissionRequest, decision: PermissionDecision): string;
+  /** One line for the worker's pane saying what was asked and answered. */
+  describePermission(request: PermissionRequest, decision: PermissionDecision): string;
+}
 
 /**
  * One agent type: data plus pure functions. The core does the spawning; an adapter only says what
@@ -55,4 +102,6 @@ export interface AgentAdapter<C extends AgentConfig = AgentConfig> {
   launch(config: C, task: TaskSpec, ctx: LaunchContext): LaunchSpec;
   /** Reads one output line (only for `protocol` adapters). */
   parseLine?(line: string): AgentSignal[];
+  /** Present when the agent reads protocol lines on stdin (a FIFO) rather than the pty. */
+  readonly stdin?: StdinProtocol;
 }

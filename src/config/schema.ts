@@ -49,6 +49,31 @@ export const AgentConfigSchema = z.discriminatedUnion('type', [CommandAgentSchem
   },
 });
 
+/**
+ * Shell commands workers run without asking, as shipped in config.yaml (also used when a config
+ * built in code leaves `permissions` out). Matching: see `shellCommandAllowed` in
+ * src/ownership/permission-policy.ts.
+ */
+export const DEFAULT_BASH_ALLOW: readonly string[] = [
+  'npm test*',
+  'npx vitest*',
+  'node --test*',
+  'git status*',
+  'git diff*',
+  'ls*',
+  'cat *',
+];
+
+/** What workers may do without asking, checked before each tool runs (agents that ask, like claude-code). */
+export const PermissionsSchema = z
+  .strictObject({
+    /** Shell command lines allowed without asking; `*` at the end stands for any arguments. */
+    bash_allow: z.array(z.string().trim().min(1, 'expected a command, not an empty string')).default(() => [...DEFAULT_BASH_ALLOW]),
+    /** A write outside the task's files: `deny` tells the agent which files it owns; `breakpoint` asks the user. */
+    outside_write: z.enum(['deny', 'breakpoint']).default('deny'),
+  })
+  .prefault({});
+
 const WHOLE_1_64 = 'expected a whole number from 1 to 64';
 const WHOLE_0_20 = 'expected a whole number from 0 to 20';
 
@@ -69,11 +94,15 @@ export const ConfigSchema = z.strictObject({
     /** Timeout of each verify command, e.g. `5m`. */
     verify_timeout: DurationSchema,
   }),
+  /** What workers may do without asking. */
+  permissions: PermissionsSchema,
 });
 
 /** A validated configuration: durations are in milliseconds. */
 export type Config = z.output<typeof ConfigSchema>;
 /** One named agent's configuration. */
 export type AgentConfig = z.output<typeof AgentConfigSchema>;
+/** The `permissions` section. */
+export type PermissionsConfig = z.output<typeof PermissionsSchema>;
 /** The agent types this build knows. */
 export type AgentType = AgentConfig['type'];

@@ -1,5 +1,7 @@
+import { join } from 'node:path';
+
 import { adapterFor } from '../../agents/registry.js';
-import type { LaunchContext } from '../../agents/types.js';
+import type { LaunchContext, PermissionDecision, PermissionRequest } from '../../agents/types.js';
 import type { AgentConfig } from '../config/schema.js';
 import type { TaskSpec } from '../plan/schema.js';
 import { PtySession } from '../sessions/pty-session.js';
@@ -18,6 +20,11 @@ export type AgentOutcome =
 export interface AgentSessionHooks {
   onStarted(session: PtySession): void;
   onSessionId(sessionId: string): void;
+  /**
+   * The agent asks before using a tool (only agents with a stdin protocol); the answer is written
+   * to its stdin. The agent waits meanwhile; the attempt's timeout keeps running.
+   */
+  onPermission(request: PermissionRequest): Promise<PermissionDecision>;
 }
 
 /**
@@ -33,32 +40,64 @@ export async function runAgentSession(
 ): Promise<AgentOutcome> {
   const adapter = adapterFor(agent);
   const spec = adapter.launch(agent, task, ctx);
+  const stdin = adapter.stdin;
   let doneSignal: { ok: boolean; costUsd?: number; usage?: unknown; message?: string } | undefined;
   let resolveDone: () => void = () => undefined;
   const protocolDone = new Promise<void>((resolve) => (resolveDone = resolve));
+  let failPermission: (reason: string) => void = () => undefined;
+  const permissionFailed = new Promise<{ permissionFailure: string }>((resolve) => {
+    failPermission = (reason) => resolve({ permissionFailure: reason });
+  });
+  const answer = (request: PermissionRequest): void => {
+    if (!stdin) {
+      failPermission(`${adapter.type} asked to use ${request.tool}, but haco has no way to answer it`);
+      return;
+    }
+    hooks.onPermission(request).then(
+      (decision) => {
+        if (session.isExited) return; // answered too late: the attempt is over
+        session.display(`${stdin.describePermission(request, decision)}\n`);
+        session.writeInput(stdin.answerPermission(request, decision));
+      },
+      (error: unknown) => failPermission(`could not decide on ${request.tool}: ${(error as Error).message}`),
+    );
+  };
   const session: PtySession = new PtySession({
     command: spec.command,
     args: spec.args,
     cwd: ctx.repoRoot,
     env: spec.env,
     transcriptFile: ctx.transcriptFile,
+    ...(stdin ? { stdinFifo: join(ctx.attemptDir, 'stdin.fifo') } : {}),
     output:
       adapter.completion === 'protocol' && adapter.parseLine
         ? {
             kind: 'lines',
             onLine: (line) => {
               for (const signal of adapter.parseLine?.(line) ?? []) {
-                if (signal.type === 'display') session.display(`${signal.text}\n`);
-                else if (signal.type === 'session') hooks.onSessionId(signal.sessionId);
-                else {
-                  doneSignal = signal;
-                  resolveDone();
+                switch (signal.type) {
+                  case 'display':
+                    session.display(`${signal.text}\n`);
+                    break;
+                  case 'session':
+                    hooks.onSessionId(signal.sessionId);
+                    break;
+                  case 'permission':
+                    answer(signal.request);
+                    break;
+                  case 'done':
+                    doneSignal = signal;
+                    // An agent reading stdin (claude) waits for more input after its result.
+                    if (stdin) session.closeInput();
+                    resolveDone();
+                    break;
                 }
               }
             },
           }
         : { kind: 'screen' },
   });
+  if (stdin) for (const line of stdin.initialInput(task, ctx)) session.writeInput(line);
   hooks.onStarted(session);
 
   let timer: NodeJS.Timeout | undefined;
@@ -68,9 +107,13 @@ export async function runAgentSession(
     ctx.abort.addEventListener('abort', () => resolve('abort'), { once: true });
   });
   const finished = session.exited.then((exit) => ({ exit }));
-  const first = await Promise.race([finished, protocolDone.then(() => 'done' as const), timedOut, aborted]);
+  const first = await Promise.race([finished, protocolDone.then(() => 'done' as const), timedOut, aborted, permissionFailed]);
   clearTimeout(timer);
 
+  if (typeof first === 'object' && 'permissionFailure' in first) {
+    await session.kill();
+    return { kind: 'failed', exitCode: null, reason: first.permissionFailure };
+  }
   if (first === 'timeout' || first === 'abort') {
     await session.kill();
     return first === 'timeout'

@@ -1,4 +1,5 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, createWriteStream, openSync, rmSync, type WriteStream } from 'node:fs';
 
 import pty from '@lydell/node-pty';
 import xterm from '@xterm/headless';
@@ -29,7 +30,21 @@ export interface PtySessionOptions {
   readonly output: OutputMode;
   /** Raw pty output is appended here (the attempt's transcript). */
   readonly transcriptFile?: string;
+  /**
+   * Give the process this FIFO as stdin instead of the pty (its stdout and stderr stay on the pty),
+   * for programs that ignore a terminal stdin, like `claude -p --input-format stream-json`. The
+   * FIFO is made here (replacing whatever is at the path), fed by `writeInput`, ended by
+   * `closeInput`, and removed when the process exits.
+   */
+  readonly stdinFifo?: string;
 }
+
+/**
+ * `sh -c` script that redirects stdin from the FIFO in `$1` and execs the real command (the rest of
+ * argv, passed as separate arguments, so nothing is re-parsed by the shell). `exec` keeps the pid,
+ * so the pty child is still the process-group leader.
+ */
+const FIFO_STDIN_SCRIPT = 'fifo=$1; shift; exec "$@" < "$fifo"';
 
 /** A pane's picture of a session at one moment. */
 export interface ScreenSnapshot {
@@ -64,6 +79,8 @@ export class PtySession {
   private pendingLine = '';
   private hasExited = false;
   private readonly listeners = new Set<() => void>();
+  /** The stdin FIFO's writing end; undefined when stdin is the pty, or once the process has exited. */
+  private input: WriteStream | undefined;
 
   /** @throws Error when the executable cannot be started */
   constructor(private readonly options: PtySessionOptions) {
@@ -71,14 +88,31 @@ export class PtySession {
     const rows = options.rows ?? 30;
     this.term = new Terminal({ cols, rows, scrollback: 2000, allowProposedApi: true, logLevel: 'off' });
     this.transcript = options.transcriptFile ? createWriteStream(options.transcriptFile, { flags: 'a' }) : undefined;
-    this.proc = pty.spawn(options.command, [...options.args], {
-      name: 'xterm-256color',
-      cols,
-      rows,
-      cwd: options.cwd,
-      env: childEnv(options.env),
-    });
+    const fifo = options.stdinFifo;
+    if (fifo !== undefined) makeFifo(fifo);
+    const [command, args] =
+      fifo === undefined
+        ? [options.command, [...options.args]]
+        : ['/bin/sh', ['-c', FIFO_STDIN_SCRIPT, 'haco-stdin', fifo, options.command, ...options.args]];
+    try {
+      this.proc = pty.spawn(command, args, { name: 'xterm-256color', cols, rows, cwd: options.cwd, env: childEnv(options.env) });
+    } catch (error) {
+      if (fifo !== undefined) rmSync(fifo, { force: true });
+      throw error;
+    }
     this.pid = this.proc.pid;
+    if (fifo !== undefined) {
+      // Opening a FIFO for writing blocks (in libuv's thread pool) until the reader opens it: the
+      // shell does so before it execs the command. Writes made meanwhile are buffered.
+      this.input = createWriteStream(fifo, { flags: 'w' });
+      this.input.on('error', (error: NodeJS.ErrnoException) => {
+        // EPIPE: the reader has exited, so there is nobody left to tell.
+        if (error.code === 'EPIPE' || this.hasExited) return;
+        // Without its stdin the program would wait forever: show why and end it.
+        this.display(`haco: cannot write to the program's stdin: ${error.message}\n`);
+        void this.kill();
+      });
+    }
     this.term.onData((reply) => {
       if (!this.hasExited) this.proc.write(reply);
     });
@@ -90,6 +124,7 @@ export class PtySession {
     this.exited = new Promise((resolve) => {
       this.proc.onExit(({ exitCode, signal }) => {
         this.hasExited = true;
+        if (fifo !== undefined) this.releaseFifo(fifo);
         if (options.output.kind === 'lines' && this.pendingLine) options.output.onLine(this.pendingLine);
         this.pendingLine = '';
         this.transcript?.end();
@@ -107,6 +142,22 @@ export class PtySession {
   /** Sends keystrokes or data to the process. */
   write(data: string): void {
     if (!this.hasExited) this.proc.write(data);
+  }
+
+  /**
+   * Writes one line (a newline is added) to the process's stdin FIFO (`stdinFifo`); does nothing
+   * once the process has exited or stdin was closed.
+   * @throws Error when the session was started without `stdinFifo`
+   */
+  writeInput(line: string): void {
+    if (this.options.stdinFifo === undefined) throw new Error('this session reads its stdin from the pty; use write()');
+    if (this.hasExited || !this.input || this.input.destroyed || this.input.writableEnded) return;
+    this.input.write(`${line}\n`);
+  }
+
+  /** Closes the stdin FIFO after what was written: the process reads end-of-file. Idempotent. */
+  closeInput(): void {
+    if (this.input && !this.input.writableEnded) this.input.end();
   }
 
   /** Resizes the emulator and the pty together. */
@@ -160,6 +211,24 @@ export class PtySession {
     this.listeners.clear();
   }
 
+  /**
+   * At exit: a writer still waiting for a reader (the process died before the shell opened the
+   * FIFO) would block a thread-pool thread forever, so open the reading end once, without
+   * blocking, to release it; then drop the stream and the FIFO itself.
+   */
+  private releaseFifo(fifo: string): void {
+    if (this.input?.pending) {
+      try {
+        closeSync(openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK));
+      } catch {
+        // the FIFO is gone already: nothing can be waiting on it
+      }
+    }
+    this.input?.destroy();
+    this.input = undefined;
+    rmSync(fifo, { force: true });
+  }
+
   private writeScreen(data: string): void {
     this.term.write(data, () => this.markDirty());
   }
@@ -175,4 +244,11 @@ export class PtySession {
     this.pendingLine = parts.pop() ?? '';
     for (const part of parts) onLine(part.replace(/\r$/, ''));
   }
+}
+
+/** Makes a FIFO at `path` (mode 600), replacing a stale one a crashed run left behind. */
+function makeFifo(path: string): void {
+  rmSync(path, { force: true });
+  // Node has no mkfifo(3) binding; mkfifo(1) is POSIX.
+  execFileSync('mkfifo', ['-m', '600', path]);
 }

@@ -1,3 +1,7 @@
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { groupAlive } from '../../src/sessions/process-group.js';
@@ -5,12 +9,34 @@ import { PtySession } from '../../src/sessions/pty-session.js';
 import { runningInGroup } from '../helpers/processes.js';
 
 const sessions: PtySession[] = [];
+const dirs: string[] = [];
 afterEach(async () => {
   for (const s of sessions.splice(0)) {
     await s.kill(100);
     s.dispose();
   }
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
+
+/** A session in `lines` mode whose stdin is a FIFO in a fresh temp dir. */
+function startWithFifo(command: string, args: string[]): { session: PtySession; lines: string[]; fifo: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'haco-fifo-'));
+  dirs.push(dir);
+  const fifo = join(dir, 'stdin.fifo');
+  const lines: string[] = [];
+  const session = new PtySession({ command, args, cwd: dir, env: {}, stdinFifo: fifo, output: { kind: 'lines', onLine: (line) => lines.push(line) } });
+  sessions.push(session);
+  return { session, lines, fifo };
+}
+
+/** Waits until `test` holds, polling; fails after `ms`. */
+async function waitFor(test: () => boolean, what: string, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
 
 function start(script: string, cols = 40, rows = 6): PtySession {
   const session = new PtySession({ command: 'bash', args: ['-c', script], cwd: process.cwd(), env: {}, cols, rows, output: { kind: 'screen' } });
@@ -80,5 +106,56 @@ describe('PtySession', () => {
     expect(lines).toEqual(['{"a":1}', 'partial line']);
     session.display('shown\n');
     await waitForScreen(session, (t) => t.startsWith('shown'));
+  });
+
+  describe('with a FIFO as stdin', () => {
+    it('feeds lines to the program, which reads end-of-file after closeInput; the FIFO is removed at exit', async () => {
+      const { session, lines, fifo } = startWithFifo('bash', ['-c', 'while IFS= read -r l; do echo "got:$l"; done; echo "eof"; [ -t 0 ] || echo "stdin is no tty"']);
+      expect(statSync(fifo).isFIFO()).toBe(true);
+      session.writeInput('{"type":"user"}');
+      await waitFor(() => lines.includes('got:{"type":"user"}'), 'the first line');
+      session.writeInput('second line');
+      await waitFor(() => lines.includes('got:second line'), 'the second line');
+      expect(lines).not.toContain('eof');
+      session.closeInput();
+      session.closeInput();
+      await expect(session.exited).resolves.toMatchObject({ exitCode: 0 });
+      expect(lines.slice(-2)).toEqual(['eof', 'stdin is no tty']);
+      expect(existsSync(fifo)).toBe(false);
+      session.writeInput('after exit is ignored');
+    });
+
+    it('passes arguments through the shell wrapper untouched', async () => {
+      const args = ['%s|', 'a b', "it's", '$HOME', '"q"', '*', '$(echo no)', ''];
+      const { session, lines } = startWithFifo('printf', args);
+      session.closeInput();
+      await session.exited;
+      expect(lines.join('')).toBe(`a b|it's|$HOME|"q"|*|$(echo no)||`);
+    });
+
+    it('keeps the pid of the program (the shell execs it)', async () => {
+      const { session, lines } = startWithFifo('bash', ['-c', 'echo "pid:$$"; read -r _']);
+      await waitFor(() => lines.some((l) => l.startsWith('pid:')), 'the pid line');
+      expect(lines).toContain(`pid:${session.pid}`);
+      session.closeInput();
+      await session.exited;
+    });
+
+    it('does not hang when the program exits without reading, or cannot be started', async () => {
+      const quits = startWithFifo('true', []);
+      quits.session.writeInput('nobody reads this');
+      await expect(quits.session.exited).resolves.toMatchObject({ exitCode: 0 });
+      expect(existsSync(quits.fifo)).toBe(false);
+
+      const missing = startWithFifo('haco-no-such-program', []);
+      missing.session.writeInput('nobody reads this either');
+      await expect(missing.session.exited).resolves.toMatchObject({ exitCode: 127 });
+      expect(missing.lines.join('\n')).toContain('haco-no-such-program');
+      expect(existsSync(missing.fifo)).toBe(false);
+    });
+
+    it('refuses writeInput on a session whose stdin is the pty', () => {
+      expect(() => start('true').writeInput('x')).toThrow(/stdin from the pty/);
+    });
   });
 });
