@@ -35,6 +35,7 @@ sleep 600
 it('kills an agent that hangs at its task timeout, leaving no process of its group behind', async () => {
   const repo = makeRepo({
     files: {
+      '.gitignore': '.children\n',
       'hang.sh': HANGING_AGENT,
       'cfg.yaml': 'agents:\n  hang: { type: command, command: ./hang.sh }\ndefaults: { agent: hang }\n',
       'plan.yaml': [
