@@ -8,6 +8,7 @@ import type { DashboardStore } from '../src/state/store.js';
 import type { Theme } from '../themes/index.js';
 import { ActionBar } from './ActionBar.js';
 import { DashboardContext } from './dashboard-context.js';
+import { DiffPane } from './DiffPane.js';
 import { PlanPane } from './PlanPane.js';
 import { StatusLine } from './StatusLine.js';
 import { useDashboardKeys } from './use-dashboard-keys.js';
@@ -23,8 +24,8 @@ export interface AppProps {
 }
 
 /**
- * The dashboard root: plan pane and worker panes, then the action bar (breakpoint, quit prompt)
- * and the status line. The root box is `cols` × (rows − 1): at full height Ink 6.8 clears the
+ * The dashboard root: plan pane, worker panes with the diff pane under them, then the action bar
+ * (breakpoint, quit prompt) and the status line. The root box is `cols` × (rows − 1): at full height Ink 6.8 clears the
  * whole terminal on every frame (FIELD-NOTES.md, "Ink 6.8").
  */
 export function App({ store, dispatch, theme }: AppProps) {
@@ -38,7 +39,10 @@ export function App({ store, dispatch, theme }: AppProps) {
       <Box flexDirection="column" width={cols} height={layout.rootHeight}>
         <Box flexDirection="row" width={cols} height={layout.bodyHeight}>
           <PlanPane width={layout.planWidth} height={layout.bodyHeight} />
-          <WorkerGrid />
+          <Box flexDirection="column" width={layout.workersWidth} height={layout.bodyHeight}>
+            <WorkerGrid />
+            <DiffPane />
+          </Box>
         </Box>
         <ActionBar width={cols} />
         <StatusLine width={cols} />

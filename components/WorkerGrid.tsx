@@ -19,7 +19,7 @@ export function WorkerGrid() {
       <PaneFrame
         title="Workers"
         width={screen.workersWidth}
-        height={screen.bodyHeight}
+        height={screen.workersHeight}
         borderColor={theme.border.default}
         titleColor={theme.text.title}
       >
@@ -31,7 +31,7 @@ export function WorkerGrid() {
   }
   const columns = [...new Set(cells.map((c) => c.column))];
   return (
-    <Box flexDirection="row" width={screen.workersWidth} height={screen.bodyHeight}>
+    <Box flexDirection="row" width={screen.workersWidth} height={screen.workersHeight}>
       {columns.map((column) => (
         <Box key={column} flexDirection="column">
           {cells

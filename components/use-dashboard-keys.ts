@@ -6,9 +6,10 @@ import type { DashboardStore } from '../src/state/store.js';
 
 /**
  * The dashboard's keys (DESIGN.md, "TUI"): `a` / `r` answer the selected breakpoint, `[` `]`
- * select another, tab / shift-tab and 1–9 focus a worker, `q` (or ctrl-c) quits — after a y/n
- * question while agents run. Reads the store at key time and changes it through actions; core
- * work goes out as commands.
+ * select another, tab / shift-tab and 1–9 focus a worker (and so the diff pane's task), `d` shows
+ * or hides the diff pane, `,` `.` select the previous / next changed file in it, `q` (or ctrl-c)
+ * quits — after a y/n question while agents run. Reads the store at key time and changes it
+ * through actions; core work goes out as commands.
  */
 export function useDashboardKeys(store: DashboardStore, dispatch: (command: Command) => void): void {
   useInput((input, key) => {
@@ -33,6 +34,14 @@ export function useDashboardKeys(store: DashboardStore, dispatch: (command: Comm
     }
     if (input === '[' || input === ']') {
       s.selectBreakpoint(input === '[' ? -1 : 1);
+      return;
+    }
+    if (input === 'd') {
+      s.toggleDiff();
+      return;
+    }
+    if (input === ',' || input === '.') {
+      s.selectDiffFile(input === ',' ? -1 : 1);
       return;
     }
     if (key.tab) {

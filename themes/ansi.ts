@@ -10,5 +10,5 @@ export const ansiTheme: Theme = {
   border: { default: 'gray', focus: 'cyan' },
   text: { muted: 'gray', title: 'blue', key: 'cyan' },
   breakpoint: { marker: 'yellowBright', message: 'yellow' },
-  diff: { added: 'green', removed: 'red', hunk: 'magenta' },
+  diff: { added: 'green', removed: 'red', hunk: 'magenta', meta: 'gray' },
 };

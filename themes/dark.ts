@@ -7,5 +7,5 @@ export const darkTheme: Theme = {
   border: { default: '#4b5263', focus: '#61afef' },
   text: { muted: '#7f8796', title: '#e5e9f0', key: '#56b6c2' },
   breakpoint: { marker: '#e5c07b', message: '#f0d9a8' },
-  diff: { added: '#98c379', removed: '#e06c75', hunk: '#c678dd' },
+  diff: { added: '#98c379', removed: '#e06c75', hunk: '#c678dd', meta: '#7f8796' },
 };

@@ -7,5 +7,5 @@ export const lightTheme: Theme = {
   border: { default: '#a0a8b4', focus: '#005cc5' },
   text: { muted: '#6a737d', title: '#24292e', key: '#0366d6' },
   breakpoint: { marker: '#b35900', message: '#735c0f' },
-  diff: { added: '#22863a', removed: '#cb2431', hunk: '#6f42c1' },
+  diff: { added: '#22863a', removed: '#cb2431', hunk: '#6f42c1', meta: '#6a737d' },
 };

@@ -32,10 +32,15 @@ export interface Theme {
     readonly marker: string;
     readonly message: string;
   };
-  /** Live diffs (roadmap step 2); defined now so every theme stays complete. */
+  /** The diff pane. */
   readonly diff: {
+    /** `+` lines and added counts. */
     readonly added: string;
+    /** `-` lines and removed counts. */
     readonly removed: string;
+    /** `@@ -a,b +c,d @@` hunk headers. */
     readonly hunk: string;
+    /** Notes about the diff: "no changes yet", "binary file", "… 12 more lines". */
+    readonly meta: string;
   };
 }

@@ -7,6 +7,7 @@ import { TERMINAL_RUN, type RunStatus } from '../orchestrator/types.js';
 import { connectBridge } from '../state/bridge.js';
 import { endMessage } from '../state/selectors.js';
 import { createDashboardStore } from '../state/store.js';
+import { taskDiffLoader } from '../state/task-diff.js';
 import type { Theme } from '../../themes/index.js';
 
 /** Alternate screen on, cursor home (Ink 6.x has no option for it; research notes §8.4). */
@@ -41,6 +42,7 @@ export async function mountDashboard({ orchestrator, runId, theme }: MountOption
     core: orchestrator,
     runId,
     store,
+    loadDiff: taskDiffLoader(orchestrator, runId),
     onQuit: (how) => {
       agentsWereRunning = how.agentsWereRunning;
       quitWith?.(how);

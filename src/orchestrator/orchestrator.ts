@@ -78,6 +78,8 @@ export class Orchestrator {
   /** Per running task: its current attempt's row id. */
   private readonly currentAttempts = new Map<string, number>();
   private ledger: OwnershipLedger | undefined;
+  /** Whether the current drive waits for answers (dashboard) or pauses the run (headless). */
+  private isInteractive = false;
   private guard: ViolationGuard | undefined;
   private wake: () => void = () => undefined;
 
@@ -210,6 +212,7 @@ export class Orchestrator {
    */
   async drive(runId: string, options: DriveOptions = {}): Promise<RunStatus> {
     this.recoverInterrupted(runId);
+    this.isInteractive = options.waitForAnswers === true;
     const watcher = await this.watchOwnership(runId);
     try {
       return await this.loop(runId, options);
@@ -353,11 +356,15 @@ export class Orchestrator {
       const entries = await this.workspace.checkpoint(task.files);
       this.db.saveCheckpoint(runId, task.id, await this.workspace.head(), entries, this.now());
     }
-    const previous = this.db.getAttempts(runId, task.id).filter((a) => a.status !== 'interrupted');
-    let failure = previous.at(-1)?.verifyOutput ?? previous.at(-1)?.error ?? undefined;
-    for (let n = previous.length + 1; n <= task.retries + 1; n++) {
+    // Interrupted attempts (haco stopped, a breakpoint asked) are numbered but do not use up retries.
+    const all = this.db.getAttempts(runId, task.id);
+    const counted = all.filter((a) => a.status !== 'interrupted');
+    let failure = counted.at(-1)?.verifyOutput ?? counted.at(-1)?.error ?? undefined;
+    let n = all.length;
+    for (let used = counted.length; used <= task.retries; used++) {
       if (this.abort.signal.aborted) return this.setTaskStatus(runId, task.id, 'pending');
-      if (n > previous.length + 1) this.setTaskStatus(runId, task.id, 'running');
+      if (used > counted.length) this.setTaskStatus(runId, task.id, 'running');
+      n += 1;
       const result = await this.runAttempt(runId, plan, config, task, n, failure);
       if (result === 'interrupted') return this.setTaskStatus(runId, task.id, 'pending');
       if (result.ok) return;
@@ -512,6 +519,12 @@ export class Orchestrator {
    * task's files, the run's `permissions` config) decides; what it would put to the user (an
    * `agent_permission` question) is refused for now, with the policy's message.
    */
+  /**
+   * Answers an agent's tool request: by the permission policy when it decides, else through an
+   * `agent_permission` breakpoint. An earlier answer to the same request in this run is reused (so
+   * a headless run that paused to ask goes on after `haco approve` + `haco resume`). On the
+   * dashboard the agent waits for the answer; headless, its attempt is stopped and the run pauses.
+   */
   private async askPermission(runId: string, task: TaskSpec, request: PermissionRequest): Promise<PermissionDecision> {
     const { config } = this.db.runInputs(runId);
     const outcome = decidePermission(request, taskPermissionPolicy(this.repoRoot, task.files, config.permissions));
@@ -519,8 +532,46 @@ export class Orchestrator {
       if (outcome.decision.behavior === 'deny') this.log(runId, task.id, `refused ${request.tool}: ${outcome.decision.message}`);
       return outcome.decision;
     }
-    this.log(runId, task.id, `refused ${request.tool} (agent_permission, not asked yet): ${outcome.breakpoint.message}`);
-    return { behavior: 'deny', message: outcome.breakpoint.message };
+    const key = `${request.tool} ${JSON.stringify(request.action)}`;
+    const asked = this.db
+      .getBreakpoints(runId)
+      .filter((b) => b.kind === 'agent_permission' && b.taskId === task.id && (b.details as { key?: string }).key === key);
+    const settled = asked.find((b) => b.status !== 'pending');
+    const refused: PermissionDecision = { behavior: 'deny', message: `haco: the user refused ${request.tool} here. Find another way.` };
+    if (settled) return settled.status === 'approved' ? { behavior: 'allow' } : refused;
+    const bp = asked[0] ?? this.openBreakpoint(runId, task.id, 'agent_permission', `${task.id}: ${outcome.breakpoint.message}`, { key });
+    this.wake();
+    if (!this.isInteractive) {
+      this.taskAborts.get(task.id)?.abort();
+      return { behavior: 'deny', message: 'haco: paused to ask the user about this request.' };
+    }
+    const answered = await this.answerOf(runId, bp.id, this.taskAborts.get(task.id)?.signal);
+    return answered === 'approved' ? { behavior: 'allow' } : refused;
+  }
+
+  /** Resolves with a breakpoint's answer, or 'rejected' when the attempt is stopped first. */
+  private answerOf(runId: string, breakpointId: number, stop: AbortSignal | undefined): Promise<'approved' | 'rejected'> {
+    return new Promise((resolve) => {
+      const off = this.events.on('breakpoint:answered', (b) => {
+        if (b.id !== breakpointId) return;
+        off();
+        resolve(b.status === 'approved' ? 'approved' : 'rejected');
+      });
+      // It may have been answered already (even from inside the breakpoint:opened event).
+      const now = this.db.getBreakpoints(runId).find((b) => b.id === breakpointId);
+      if (now && now.status !== 'pending') {
+        off();
+        resolve(now.status === 'approved' ? 'approved' : 'rejected');
+        return;
+      }
+      const signals = [this.abort.signal, ...(stop ? [stop] : [])];
+      for (const signal of signals) {
+        signal.addEventListener('abort', () => {
+          off();
+          resolve('rejected');
+        }, { once: true });
+      }
+    });
   }
 
   private log(runId: string, taskId: string | null, message: string): void {

@@ -4,8 +4,9 @@ import type { TypedEmitter } from '../lib/typed-emitter.js';
 import type { CoreEvents } from '../orchestrator/events.js';
 import type { BreakpointAnswer } from '../orchestrator/types.js';
 import type { PtySession } from '../sessions/pty-session.js';
+import { DiffFeed, type DiffFeedTiming, type DiffLoader } from './diff-feed.js';
 import { isActive } from './layout.js';
-import { selectWorkerLayout } from './selectors.js';
+import { selectDiffTarget, selectWorkerLayout } from './selectors.js';
 import type { BreakpointView, DashboardStore, FramePatch, PaneView, RunView, TaskView } from './store.js';
 
 /** Everything the UI asks of the core; handled in one exhaustive switch. */
@@ -38,6 +39,13 @@ export interface BridgeOptions {
   readonly now?: () => number;
   /** Recorded as who answered a breakpoint (default `tui`). */
   readonly user?: string;
+  /**
+   * Reads a task's diff for the diff pane (`taskDiffLoader(core, runId)` in the app); without it
+   * the pane says it is reading forever, so tests of other parts may leave it out.
+   */
+  readonly loadDiff?: DiffLoader;
+  /** When diffs are read again after changes (default: 200 ms quiet, at most 1 s late). */
+  readonly diffTiming?: DiffFeedTiming;
   /** The user confirmed quitting; `agentsWereRunning` says whether the core was told to stop agents. */
   readonly onQuit: (how: { readonly agentsWereRunning: boolean }) => void;
 }
@@ -60,16 +68,25 @@ const FRAMES_PER_SPIN = 4;
  * at `fps` (30 Hz): changed database rows, screens of visible sessions (`takeSnapshot()` returns
  * only changed ones), the seconds clock and the spinner, and applies them in a single
  * `setState` — never more than `fps` store updates a second, however much the agents print. It
- * also resizes each visible session to its pane's inner size.
+ * also resizes each visible session to its pane's inner size. Diffs: `task:files-changed` and
+ * status changes mark a task's diff stale; a {@link DiffFeed} reads only the diff pane's task, one
+ * read at a time, debounced, and a finished read joins the next frame's update.
  */
 export function connectBridge(options: BridgeOptions): Bridge {
   const { core, runId, store } = options;
   const now = options.now ?? Date.now;
   const stale = { run: true, tasks: true, breakpoints: true };
+  const loadDiff = options.loadDiff;
+  const diffs = loadDiff ? new DiffFeed(loadDiff, options.diffTiming) : undefined;
   let frameNo = 0;
   const unsubscribe = [
     core.events.on('run:status-changed', (e) => e.runId === runId && (stale.run = true)),
-    core.events.on('task:status-changed', (e) => e.runId === runId && (stale.tasks = stale.run = true)),
+    core.events.on('task:status-changed', (e) => {
+      if (e.runId !== runId) return;
+      stale.tasks = stale.run = true;
+      diffs?.changed(e.taskId, now());
+    }),
+    core.events.on('task:files-changed', (e) => e.runId === runId && diffs?.changed(e.taskId, now())),
     core.events.on('attempt:started', (e) => e.runId === runId && (stale.tasks = true)),
     core.events.on('attempt:ended', (e) => e.runId === runId && (stale.tasks = stale.run = true)),
     core.events.on('breakpoint:opened', (b) => b.runId === runId && (stale.breakpoints = true)),
@@ -100,6 +117,8 @@ export function connectBridge(options: BridgeOptions): Bridge {
       if (snap) panes[cell.taskId] = { ...snap, attempt: live.attempt };
     }
     if (Object.keys(panes).length) patch.panes = panes;
+    const diff = diffs?.frame(selectDiffTarget({ ...state, tasks }), now());
+    if (diff) patch.diff = diff;
     const clock = Math.floor(now() / 1000) * 1000;
     if (clock !== state.clock) patch.clock = clock;
     frameNo += 1;
@@ -113,18 +132,26 @@ export function connectBridge(options: BridgeOptions): Bridge {
 
   const dispatch = (command: Command): void => {
     switch (command.type) {
-      case 'breakpoint/answer':
+      case 'breakpoint/answer': {
+        const refused = (error: unknown): void => {
+          stale.breakpoints = stale.run = true;
+          store
+            .getState()
+            .notify(error instanceof HacoError ? (error.lines[0] ?? error.message) : String(error));
+        };
+        let answered: unknown;
+        try {
+          answered = core.answer(runId, command.id, command.answer, options.user ?? 'tui');
+        } catch (error) {
+          refused(error); // refused at once (no such breakpoint): say so at once
+          return;
+        }
         // Answers may restore files before they are recorded; the frame loop picks up the result.
-        Promise.resolve(core.answer(runId, command.id, command.answer, options.user ?? 'tui')).then(
-          () => {
-            stale.breakpoints = stale.run = stale.tasks = true;
-          },
-          (error: unknown) => {
-            stale.breakpoints = stale.run = true;
-            store.getState().notify(error instanceof HacoError ? (error.lines[0] ?? error.message) : String(error));
-          },
-        );
+        Promise.resolve(answered).then(() => {
+          stale.breakpoints = stale.run = stale.tasks = true;
+        }, refused);
         return;
+      }
       case 'app/quit': {
         // Read the database, not the store: the store may be one frame behind.
         const agentsWereRunning = core.db.getTasks(runId).some((t) => isActive(t));

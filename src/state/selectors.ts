@@ -1,14 +1,16 @@
 import { formatDuration } from '../lib/duration.js';
 import type { RunStatus, TaskStatus } from '../orchestrator/types.js';
+import { diffPaneView, type DiffPaneView } from './diff-lines.js';
 import {
   chooseWorkers,
+  diffTaskId,
   gridCells,
   isActive,
   screenLayout,
   type ScreenLayout,
   type WorkerCell,
 } from './layout.js';
-import type { BreakpointView, DashboardData, TaskView } from './store.js';
+import type { BreakpointView, DashboardData, DiffView, TaskView } from './store.js';
 
 /** A status colour family; each theme defines one token per tone (`status.<tone>`). */
 export type Tone = 'pending' | 'running' | 'done' | 'failed' | 'skipped';
@@ -115,15 +117,66 @@ const planRows = memoLast((tasks: readonly TaskView[], focused: string | undefin
 export const selectPlanRows = (s: DashboardData): PlanRow[] => planRows(s.tasks, s.ui.focusedTaskId);
 
 const workerLayout = memoLast(
-  (tasks: readonly TaskView[], focused: string | undefined, cols: number, rows: number): WorkerLayout => {
-    const screen = screenLayout(cols, rows);
+  (
+    tasks: readonly TaskView[],
+    focused: string | undefined,
+    cols: number,
+    rows: number,
+    hasDiff: boolean,
+  ): WorkerLayout => {
+    const screen = screenLayout(cols, rows, hasDiff);
     return { screen, cells: gridCells(chooseWorkers(tasks, focused, screen.maxPanes), screen) };
   },
 );
 
-/** The worker panes to show and their sizes (shared by the UI and the bridge's resizes). */
+/** The task the diff pane is about: focused, else first running, else last ended (see `diffTaskId`). */
+export const selectDiffTaskId = (s: DashboardData): string | undefined =>
+  diffTaskId(s.tasks, s.ui.focusedTaskId);
+
+/**
+ * The worker panes to show and their sizes, and whether the diff pane fits under them (shared by
+ * the UI and the bridge's resizes). The diff pane is wanted while it is on and some task started.
+ */
 export const selectWorkerLayout = (s: DashboardData): WorkerLayout =>
-  workerLayout(s.tasks, s.ui.focusedTaskId, s.ui.cols, s.ui.rows);
+  workerLayout(
+    s.tasks,
+    s.ui.focusedTaskId,
+    s.ui.cols,
+    s.ui.rows,
+    s.ui.isDiffShown && selectDiffTaskId(s) !== undefined,
+  );
+
+/** Which diff the bridge should have read: the pane's task and the picked file; undefined while no diff pane shows. */
+export interface DiffTarget {
+  readonly taskId: string;
+  /** undefined: the first changed file. */
+  readonly path: string | undefined;
+}
+
+/** What the diff pane on screen needs read, if a diff pane is on screen. */
+export function selectDiffTarget(s: DashboardData): DiffTarget | undefined {
+  const taskId = selectDiffTaskId(s);
+  if (taskId === undefined || selectWorkerLayout(s).screen.diffHeight === 0) return undefined;
+  return { taskId, path: s.ui.diffPath };
+}
+
+const diffPane = memoLast(
+  (
+    taskId: string,
+    diff: DiffView | undefined,
+    wantedPath: string | undefined,
+    width: number,
+    height: number,
+  ) => diffPaneView({ taskId, diff, wantedPath, width, height }),
+);
+
+/** The diff pane's title and lines, exactly its size; undefined when there is no diff pane. */
+export function selectDiffPane(s: DashboardData): DiffPaneView | undefined {
+  const taskId = selectDiffTaskId(s);
+  const { screen } = selectWorkerLayout(s);
+  if (taskId === undefined || screen.diffHeight === 0) return undefined;
+  return diffPane(taskId, s.diff, s.ui.diffPath, screen.workersWidth, screen.diffHeight);
+}
 
 /** Task ids in the order tab cycles through the worker panes. */
 export const selectFocusOrder = (s: DashboardData): string[] =>
@@ -171,7 +224,7 @@ export function selectStatusLine(s: DashboardData): StatusLineView {
       head: s.final.message,
       tone: statusTone(s.final.status),
       details: [run.id, counts, cost, elapsed].join(' · '),
-      hints: 'q quit',
+      hints: [...diffHints(s), 'q quit'].join(' · '),
     };
   }
   const waiting = s.breakpoints.length
@@ -181,6 +234,14 @@ export function selectStatusLine(s: DashboardData): StatusLineView {
     head: `run ${run.id}`,
     tone: statusTone(run.status),
     details: [waiting, counts, cost, elapsed].join(' · '),
-    hints: 'tab pane · 1-9 worker · q quit',
+    hints: ['tab pane', '1-9 worker', ...diffHints(s), 'q quit'].join(' · '),
   };
+}
+
+/** `d diff` once a task has started; `, . file` while the diff pane lists several files. */
+function diffHints(s: DashboardData): string[] {
+  const taskId = selectDiffTaskId(s);
+  if (taskId === undefined) return [];
+  const files = s.diff?.taskId === taskId ? s.diff.files.length : 0;
+  return s.ui.isDiffShown && files > 1 ? ['d diff', ', . file'] : ['d diff'];
 }

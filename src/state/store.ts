@@ -50,6 +50,39 @@ export interface PaneView {
   readonly attempt: number;
 }
 
+/** One file a task changed, with its line counts against the task's checkpoint. */
+export interface DiffFileView {
+  /** Repo-relative. */
+  readonly path: string;
+  readonly added: number;
+  readonly removed: number;
+}
+
+/** One hunk of the selected file's unified diff. */
+export interface DiffHunkView {
+  readonly oldStart: number;
+  readonly oldLines: number;
+  readonly newStart: number;
+  readonly newLines: number;
+  /** `' a'` context, `'-b'` removed, `'+c'` added, `'\\ No newline at end of file'`. */
+  readonly lines: readonly string[];
+}
+
+/** The diff pane's data: a task's changes against its checkpoint, as the bridge last read them. */
+export interface DiffView {
+  readonly taskId: string;
+  /** Sorted by path; empty when the task changed nothing (yet). */
+  readonly files: readonly DiffFileView[];
+  /** The file whose hunks are here (undefined when `files` is empty). */
+  readonly selectedPath: string | undefined;
+  /** At most a few hundred lines in all (the bridge caps them; `hiddenLines` were left out). */
+  readonly hunks: readonly DiffHunkView[];
+  readonly hiddenLines: number;
+  readonly isBinary: boolean;
+  /** Why the diff could not be read, in one line; null when it was. */
+  readonly error: string | null;
+}
+
 /** UI-only state (never written to the core). */
 export interface UiState {
   readonly focusedTaskId: string | undefined;
@@ -64,6 +97,10 @@ export interface UiState {
   /** Terminal size, cells. */
   readonly cols: number;
   readonly rows: number;
+  /** The diff pane is on (`d` toggles it). */
+  readonly isDiffShown: boolean;
+  /** The file the user picked in the diff pane; undefined: the first changed file. */
+  readonly diffPath: string | undefined;
 }
 
 /** How the run ended, as the CLI decided once `drive` returned. */
@@ -79,6 +116,8 @@ export interface DashboardData {
   readonly tasks: readonly TaskView[];
   readonly breakpoints: readonly BreakpointView[];
   readonly panes: Readonly<Record<string, PaneView>>;
+  /** The focused task's diff, once the bridge has read one. */
+  readonly diff: DiffView | undefined;
   readonly ui: UiState;
   /** Epoch ms of the last frame, whole seconds (the UI shows seconds, never ms). */
   readonly clock: number;
@@ -93,6 +132,7 @@ export interface FramePatch {
   readonly tasks?: readonly TaskView[];
   readonly breakpoints?: readonly BreakpointView[];
   readonly panes?: Readonly<Record<string, PaneView>>;
+  readonly diff?: DiffView;
   readonly clock?: number;
   readonly tick?: number;
 }
@@ -105,6 +145,10 @@ export interface DashboardActions {
   focusTask(taskId: string | undefined): void;
   /** Moves the breakpoint selection by `delta`, wrapping around. */
   selectBreakpoint(delta: number): void;
+  /** Shows or hides the diff pane. */
+  toggleDiff(): void;
+  /** Moves the diff pane's file selection by `delta` through the changed files, wrapping around. */
+  selectDiffFile(delta: number): void;
   askQuit(): void;
   cancelQuit(): void;
   startQuitting(): void;
@@ -123,6 +167,8 @@ const EMPTY_UI: UiState = {
   notice: undefined,
   cols: 80,
   rows: 24,
+  isDiffShown: true,
+  diffPath: undefined,
 };
 
 /**
@@ -136,6 +182,7 @@ export function createDashboardStore(initial: Partial<DashboardData> = {}): Dash
     tasks: [],
     breakpoints: [],
     panes: {},
+    diff: undefined,
     clock: 0,
     tick: 0,
     final: undefined,
@@ -149,6 +196,7 @@ export function createDashboardStore(initial: Partial<DashboardData> = {}): Dash
           ...(patch.run ? { run: shallowEqual(s.run, patch.run) ? s.run : patch.run } : {}),
           ...(patch.tasks ? { tasks: keepSame(s.tasks, patch.tasks) } : {}),
           ...(patch.panes ? { panes: { ...s.panes, ...patch.panes } } : {}),
+          ...(patch.diff ? { diff: patch.diff } : {}),
           ...(patch.clock === undefined ? {} : { clock: patch.clock }),
           ...(patch.tick === undefined ? {} : { tick: patch.tick }),
           breakpoints,
@@ -156,12 +204,30 @@ export function createDashboardStore(initial: Partial<DashboardData> = {}): Dash
         };
       }),
     resizeScreen: (cols, rows) => set((s) => ({ ui: { ...s.ui, cols, rows } })),
-    focusTask: (taskId) => set((s) => ({ ui: { ...s.ui, focusedTaskId: taskId, notice: undefined } })),
+    focusTask: (taskId) =>
+      set((s) => ({
+        ui: {
+          ...s.ui,
+          focusedTaskId: taskId,
+          notice: undefined,
+          diffPath: taskId === s.ui.focusedTaskId ? s.ui.diffPath : undefined,
+        },
+      })),
     selectBreakpoint: (delta) =>
       set((s) => {
         const n = s.breakpoints.length;
         if (n === 0) return {};
         return { ui: { ...s.ui, selectedBreakpoint: (((s.ui.selectedBreakpoint + delta) % n) + n) % n } };
+      }),
+    toggleDiff: () => set((s) => ({ ui: { ...s.ui, isDiffShown: !s.ui.isDiffShown } })),
+    selectDiffFile: (delta) =>
+      set((s) => {
+        const files = s.diff?.files ?? [];
+        const n = files.length;
+        if (n === 0) return {};
+        const current = files.findIndex((f) => f.path === (s.ui.diffPath ?? s.diff?.selectedPath));
+        const next = files[(((Math.max(0, current) + delta) % n) + n) % n];
+        return { ui: { ...s.ui, diffPath: next?.path } };
       }),
     askQuit: () => set((s) => ({ ui: { ...s.ui, confirmQuit: true, notice: undefined } })),
     cancelQuit: () => set((s) => ({ ui: { ...s.ui, confirmQuit: false } })),

@@ -5,7 +5,7 @@ import { App } from '../../components/App.js';
 import type { Command } from '../../src/state/bridge.js';
 import { createDashboardStore, type DashboardStore } from '../../src/state/store.js';
 import { ansiTheme } from '../../themes/index.js';
-import { plain, sampleData, task, until } from './fixtures.js';
+import { plain, sampleData, sampleDiff, task, until } from './fixtures.js';
 
 const planApproval = {
   id: 1,
@@ -24,10 +24,10 @@ async function mount(store: DashboardStore) {
 }
 
 describe('App', () => {
-  it('draws plan, workers, breakpoint and status in rows − 1 lines', async () => {
-    const store = createDashboardStore({ ...sampleData(), breakpoints: [planApproval] });
+  it('draws plan, workers, the diff under them, breakpoint and status in rows − 1 lines', async () => {
+    const store = createDashboardStore({ ...sampleData(), breakpoints: [planApproval], diff: sampleDiff() });
     const { screen, unmount } = await mount(store);
-    expect(screen().split('\n')).toHaveLength(19);
+    expect(screen().split('\n')).toHaveLength(29);
     expect(screen()).toMatchInlineSnapshot(`
       "┌ Plan · add auth ───────┐┌ 2 api-auth · claude · 1m12s ───────────────────────────────────────────┐
       │✔ 1 schema           cmd││                                                                        │
@@ -44,10 +44,20 @@ describe('App', () => {
       │                        ││                                                                        │
       │                        ││                                                                        │
       │                        ││                                                                        │
-      │                        ││                                                                        │
+      │                        │└────────────────────────────────────────────────────────────────────────┘
+      │                        │┌ Diff · api-auth · src/api/auth.ts +3 −1 · file 1 of 2 ─────────────────┐
+      │                        ││▸ src/api/auth.ts    +3 −1                                              │
+      │                        ││  src/api/routes.ts  +1 −0                                              │
+      │                        ││@@ -1,4 +1,6 @@                                                         │
+      │                        ││ import { db } from './db';                                             │
+      │                        ││-export const login = () => null;                                       │
+      │                        ││+export function login(user: string) {                                  │
+      │                        ││+  return db.find(user);                                                │
+      │                        ││+}                                                                      │
+      │                        ││… 2 more lines                                                          │
       └────────────────────────┘└────────────────────────────────────────────────────────────────────────┘
       ▌BREAKPOINT 1 of 1 · approve the plan "add auth": 4 task(s)                     a approve · r reject
-       run 7f3a5b2c · 1 waiting on you · 1/4 done · $0.42 · 1m05s           tab pane · 1-9 worker · q quit"
+       run 7f3a5b2c · 1 waiting on you · 1/4 done · $0… tab pane · 1-9 worker · d diff · , . file · q quit"
     `);
     unmount();
   });
@@ -108,6 +118,31 @@ describe('App', () => {
     stdin.write('3');
     await until(() => store.getState().ui.focusedTaskId === 'db');
     expect(focused).toEqual(['api-auth', 'db', 'schema', 'db']);
+    unmount();
+  });
+
+  it('hides and shows the diff pane with d, and picks the changed file with , and .', async () => {
+    const store = createDashboardStore({ ...sampleData(), diff: sampleDiff() });
+    const { stdin, screen, unmount } = await mount(store);
+    expect(screen()).toContain('Diff · api-auth · src/api/auth.ts +3 −1');
+    expect(screen()).toContain('d diff · , . file · q quit');
+    stdin.write('d');
+    await until(() => !screen().includes('Diff ·'));
+    // The worker panes take the whole height again.
+    expect(
+      screen()
+        .split('\n')
+        .filter((l) => l.includes('└')).length,
+    ).toBe(2);
+    stdin.write('d');
+    await until(() => screen().includes('Diff · api-auth'));
+    stdin.write('.');
+    await until(() => store.getState().ui.diffPath === 'src/api/routes.ts');
+    await until(() => screen().includes('Diff · api-auth · src/api/routes.ts +1 −0 · file 2 of 2'));
+    stdin.write('.');
+    await until(() => store.getState().ui.diffPath === 'src/api/auth.ts');
+    stdin.write(',');
+    await until(() => store.getState().ui.diffPath === 'src/api/routes.ts');
     unmount();
   });
 });

@@ -7,6 +7,7 @@ import {
   createDashboardStore,
   type DashboardData,
   type DashboardStore,
+  type DiffView,
   type TaskView,
 } from '../../src/state/store.js';
 import { ansiTheme } from '../../themes/index.js';
@@ -62,8 +63,42 @@ export function sampleData(): Partial<DashboardData> {
       isQuitting: false,
       notice: undefined,
       cols: 100,
-      rows: 20,
+      rows: 30,
+      isDiffShown: true,
+      diffPath: undefined,
     },
+  };
+}
+
+/** The diff of sampleData's api-auth task: two changed files, the first one selected. */
+export function sampleDiff(): DiffView {
+  return {
+    taskId: 'api-auth',
+    files: [
+      { path: 'src/api/auth.ts', added: 3, removed: 1 },
+      { path: 'src/api/routes.ts', added: 1, removed: 0 },
+    ],
+    selectedPath: 'src/api/auth.ts',
+    hunks: [
+      {
+        oldStart: 1,
+        oldLines: 4,
+        newStart: 1,
+        newLines: 6,
+        lines: [
+          " import { db } from './db';",
+          '-export const login = () => null;',
+          '+export function login(user: string) {',
+          '+  return db.find(user);',
+          '+}',
+          ' ',
+          ' export default login;',
+        ],
+      },
+    ],
+    hiddenLines: 0,
+    isBinary: false,
+    error: null,
   };
 }
 

@@ -1,17 +1,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import { afterEach, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 
 import type { RunSummary } from '../../src/orchestrator/types.js';
 import { startAnthropicServer, type AnthropicServer } from '../helpers/anthropic-server.js';
+import { claudeAgent } from '../helpers/claude.js';
 import { runHaco } from '../helpers/cli.js';
 import { makeRepo, type TempRepo } from '../helpers/repo.js';
 import { withState } from '../helpers/state.js';
 
-const CLAUDE_BIN = fileURLToPath(new URL('../../node_modules/.bin/claude', import.meta.url));
 const ADD_JS = 'export function add(a, b) {\n  return a + b;\n}\n';
 
 const cleanups: Array<() => unknown> = [];
@@ -25,19 +24,7 @@ function claudeConfig(server: AnthropicServer): string {
     concurrency: 4,
     agents: {
       fake: { type: 'command', command: './.fake-agent/agent.mjs' },
-      claude: {
-        type: 'claude-code',
-        command: CLAUDE_BIN,
-        model: 'claude-sonnet-4-5',
-        env: {
-          ANTHROPIC_BASE_URL: server.url,
-          ANTHROPIC_AUTH_TOKEN: 'test-token',
-          ANTHROPIC_API_KEY: '',
-          CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-          DISABLE_AUTOUPDATER: '1',
-          DISABLE_TELEMETRY: '1',
-        },
-      },
+      claude: claudeAgent(server),
     },
     defaults: { agent: 'fake', timeout: '2m' },
   });

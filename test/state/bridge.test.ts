@@ -12,8 +12,9 @@ import type { CoreEvents } from '../../src/orchestrator/events.js';
 import type { Plan, TaskSpec } from '../../src/plan/schema.js';
 import type { ScreenSnapshot } from '../../src/sessions/pty-session.js';
 import { connectBridge, type BridgeCore } from '../../src/state/bridge.js';
+import type { DiffLoader } from '../../src/state/diff-feed.js';
 import { selectWorkerLayout } from '../../src/state/selectors.js';
-import { createDashboardStore } from '../../src/state/store.js';
+import { createDashboardStore, type DiffView } from '../../src/state/store.js';
 
 /** Stands in for a PtySession's screen: output marks it dirty, like the real one. */
 class FakeScreen {
@@ -87,7 +88,10 @@ describe('bridge', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  function setup(answer: BridgeCore['answer'] = () => undefined) {
+  function setup({
+    answer = () => undefined,
+    loadDiff,
+  }: { answer?: BridgeCore['answer']; loadDiff?: DiffLoader } = {}) {
     const events = new TypedEmitter<CoreEvents>();
     const screens = { a: new FakeScreen(), b: new FakeScreen(), c: new FakeScreen() };
     const sessions = new Map(Object.entries(screens).map(([id, session]) => [id, { attempt: 1, session }]));
@@ -96,7 +100,15 @@ describe('bridge', () => {
     const store = createDashboardStore();
     store.getState().resizeScreen(160, 45);
     const onQuit = vi.fn();
-    const bridge = connectBridge({ core, runId, store, fps: 30, now: () => clock, onQuit });
+    const bridge = connectBridge({
+      core,
+      runId,
+      store,
+      fps: 30,
+      now: () => clock,
+      onQuit,
+      ...(loadDiff ? { loadDiff } : {}),
+    });
     let updates = 0;
     store.subscribe(() => (updates += 1));
     return { events, screens, store, bridge, interrupt, onQuit, updates: () => updates };
@@ -164,7 +176,7 @@ describe('bridge', () => {
     const answer = vi.fn<BridgeCore['answer']>(() => {
       throw new UsageError('run r1 has no pending breakpoint 9');
     });
-    const { store, bridge } = setup(answer);
+    const { store, bridge } = setup({ answer });
     bridge.dispatch({ type: 'breakpoint/answer', id: 9, answer: 'approve' });
     expect(answer).toHaveBeenCalledWith(runId, 9, 'approve', 'tui');
     expect(store.getState().ui.notice).toBe('run r1 has no pending breakpoint 9');
@@ -178,5 +190,110 @@ describe('bridge', () => {
     expect(onQuit).toHaveBeenCalledWith({ agentsWereRunning: true });
     expect(store.getState().ui.isQuitting).toBe(true);
     bridge.dispose();
+  });
+
+  describe('diffs', () => {
+    /** A diff loader whose reads the test finishes by hand; `reads` lists what was asked. */
+    function manualLoader() {
+      const reads: Array<{ taskId: string; path: string | undefined; finish: () => void }> = [];
+      const loadDiff: DiffLoader = (target) =>
+        new Promise<DiffView>((resolve) => {
+          const view: DiffView = {
+            taskId: target.taskId,
+            files: [{ path: `${target.taskId}.txt`, added: reads.length + 1, removed: 0 }],
+            selectedPath: `${target.taskId}.txt`,
+            hunks: [],
+            hiddenLines: 0,
+            isBinary: false,
+            error: null,
+          };
+          reads.push({ ...target, finish: () => resolve(view) });
+        });
+      return { reads, loadDiff };
+    }
+
+    /** Runs `n` frames, moving the bridge's clock along with its timer. */
+    async function frames(n: number): Promise<void> {
+      for (let i = 0; i < n; i++) {
+        clock += 34;
+        await vi.advanceTimersByTimeAsync(34);
+      }
+    }
+
+    it('reads the shown task once per burst of task:files-changed, one read at a time', async () => {
+      const { reads, loadDiff } = manualLoader();
+      const { events, store, bridge, updates } = setup({ loadDiff });
+      await frames(1);
+      expect(reads.map((r) => r.taskId)).toEqual(['a']); // no focus: the first running task
+
+      // A burst while the first read is in flight: no second read starts meanwhile.
+      for (let i = 0; i < 40; i++) {
+        events.emit('task:files-changed', { runId, taskId: 'a', path: 'a.txt' });
+        if (i % 4 === 0) await frames(1);
+      }
+      expect(reads).toHaveLength(1);
+      const before = updates();
+      reads[0]?.finish();
+      await frames(1);
+      expect(store.getState().diff?.files[0]?.added).toBe(1);
+      expect(updates() - before).toBe(1); // the result rode in that frame's single update
+
+      // The burst is read once, after 200 ms without changes; then nothing more.
+      await frames(3);
+      expect(reads).toHaveLength(1);
+      await frames(6);
+      expect(reads).toHaveLength(2);
+      reads[1]?.finish();
+      await frames(60);
+      expect(reads).toHaveLength(2);
+      expect(store.getState().diff?.files[0]?.added).toBe(2);
+
+      // Another task's writes are not read while its diff is not shown…
+      for (let i = 0; i < 10; i++) events.emit('task:files-changed', { runId, taskId: 'b', path: 'b.txt' });
+      await frames(30);
+      expect(reads).toHaveLength(2);
+      // …until it is focused: then at once.
+      store.getState().focusTask('b');
+      await frames(1);
+      expect(reads.map((r) => r.taskId)).toEqual(['a', 'a', 'b']);
+      bridge.dispose();
+    });
+
+    it('keeps up with an agent that never pauses: a read at least once a second', async () => {
+      const { reads, loadDiff } = manualLoader();
+      const { events, bridge } = setup({ loadDiff });
+      await frames(1);
+      reads[0]?.finish();
+      for (let i = 0; i < 90; i++) {
+        events.emit('task:files-changed', { runId, taskId: 'a', path: 'a.txt' });
+        await frames(1);
+        reads.at(-1)?.finish();
+      }
+      // 90 frames ≈ 3 s of changes every 34 ms (never 200 ms quiet): about one read a second.
+      expect(reads.length).toBeGreaterThanOrEqual(3);
+      expect(reads.length).toBeLessThanOrEqual(5);
+      bridge.dispose();
+    });
+
+    it('reads nothing while the diff pane is hidden, and catches up when it is shown', async () => {
+      const { reads, loadDiff } = manualLoader();
+      const { events, store, bridge } = setup({ loadDiff });
+      store.getState().toggleDiff();
+      events.emit('task:files-changed', { runId, taskId: 'a', path: 'a.txt' });
+      await frames(30);
+      expect(reads).toHaveLength(0);
+      store.getState().toggleDiff();
+      await frames(1);
+      expect(reads).toHaveLength(1);
+      bridge.dispose();
+    });
+
+    it('shows a failed read as the reason, in the pane', async () => {
+      const loadDiff: DiffLoader = () => Promise.reject(new Error('git cat-file failed\nmore detail'));
+      const { store, bridge } = setup({ loadDiff });
+      await frames(2);
+      expect(store.getState().diff).toMatchObject({ taskId: 'a', error: 'git cat-file failed', files: [] });
+      bridge.dispose();
+    });
   });
 });

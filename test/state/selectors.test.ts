@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { chooseWorkers, gridCells, screenLayout } from '../../src/state/layout.js';
+import { diffPaneView } from '../../src/state/diff-lines.js';
+import { chooseWorkers, diffTaskId, gridCells, screenLayout } from '../../src/state/layout.js';
 import {
   endMessage,
   selectPlanRows,
@@ -8,7 +9,7 @@ import {
   selectWorkerLayout,
 } from '../../src/state/selectors.js';
 import { createDashboardStore } from '../../src/state/store.js';
-import { NOW, sampleData, task } from '../components/fixtures.js';
+import { NOW, sampleData, sampleDiff, task } from '../components/fixtures.js';
 
 describe('layout', () => {
   it('leaves one terminal row free and two lines for the bars', () => {
@@ -77,7 +78,62 @@ describe('selectors', () => {
     expect(selectStatusLine(store.getState())).toMatchObject({
       head: 'run failed',
       tone: 'failed',
-      hints: 'q quit',
+      hints: 'd diff · q quit',
     });
+  });
+});
+
+describe('diff pane', () => {
+  it('takes about 40 % of the body under the workers, only when there is room', () => {
+    const screen = screenLayout(160, 45, true);
+    expect(screen.workersHeight + screen.diffHeight).toBe(screen.bodyHeight);
+    expect(screen.diffHeight).toBe(17);
+    expect(screen.maxPanes).toBe(4);
+    expect(
+      gridCells(['a', 'b', 'c'], screen)
+        .filter((c) => c.column === 0)
+        .reduce((h, c) => h + c.height, 0),
+    ).toBe(screen.workersHeight);
+    expect(screenLayout(160, 45, false).diffHeight).toBe(0);
+    expect(screenLayout(100, 15, true).diffHeight).toBe(0); // a 12-row body keeps it all for workers
+  });
+
+  it('follows the focused task, else the first running one, else the one that ended last', () => {
+    const tasks = [
+      task('old', { status: 'done', startedAt: 1, endedAt: 10 }),
+      task('new', { status: 'failed', startedAt: 1, endedAt: 20 }),
+      task('run', { status: 'running', startedAt: 5 }),
+      task('later'),
+    ];
+    expect(diffTaskId(tasks, 'old')).toBe('old');
+    expect(diffTaskId(tasks, undefined)).toBe('run');
+    expect(diffTaskId(tasks.slice(0, 2), undefined)).toBe('new');
+    expect(diffTaskId([task('later')], undefined)).toBeUndefined();
+  });
+
+  it('shows a window of many files around the selected one, and counts the lines that do not fit', () => {
+    const files = Array.from({ length: 20 }, (_, i) => ({
+      path: `f${String(i).padStart(2, '0')}.ts`,
+      added: i,
+      removed: 0,
+    }));
+    const view = diffPaneView({
+      taskId: 'api-auth',
+      diff: { ...sampleDiff(), files, selectedPath: 'f10.ts', hiddenLines: 390 },
+      wantedPath: undefined,
+      width: 40,
+      height: 14,
+    });
+    const text = view.lines.map((l) => l.map((s) => s.text).join(''));
+    expect(view.title).toBe('Diff · api-auth · f10.ts +10 −0 · file 11 of 20');
+    expect(text).toHaveLength(12);
+    expect(text.slice(0, 4).map((l) => l.trim())).toEqual([
+      'f08.ts   +8 −0',
+      'f09.ts   +9 −0',
+      '▸ f10.ts  +10 −0',
+      'f11.ts  +11 −0',
+    ]);
+    expect(text.at(-1)?.trim()).toBe('… 391 more lines');
+    for (const line of text) expect(line).toHaveLength(38);
   });
 });
