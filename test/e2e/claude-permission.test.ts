@@ -143,37 +143,15 @@ it('refuses a write outside the task before it happens; the model is told its fi
   );
 });
 
-it('refuses a shell command outside permissions.bash_allow without hanging, and runs an allowed one', async () => {
+it('runs a shell command on permissions.bash_allow without asking (others pause the run: claude-agent-permission.test.ts)', async () => {
   const { repo, server, summary } = await runScripted((r) => [
-    {
-      toolUses: [
-        {
-          name: 'Bash',
-          input: { command: 'mkdir other && touch other/from-bash.txt', description: 'make a file' },
-        },
-      ],
-    },
     { toolUses: [{ name: 'Bash', input: { command: 'ls src', description: 'list sources' } }] },
     { toolUses: [{ name: 'Write', input: { file_path: join(r.root, 'src/add.js'), content: ADD_JS } }] },
   ]);
-
-  expect(existsSync(join(repo.root, 'other'))).toBe(false);
   expectAddDone(repo, summary);
   const turns = server.requests.filter((r) => !r.side);
-  expect(turns).toHaveLength(4);
-  expect(lastToolResults(turns[1])).toEqual([
-    {
-      isError: true,
-      text: "haco: the command `mkdir other && touch other/from-bash.txt` is not in permissions.bash_allow; it needs the user's approval.",
-    },
-  ]);
+  expect(turns).toHaveLength(3);
   // `ls*` is on the default allowlist: the command ran and the model saw its output.
-  expect(lastToolResults(turns[2])).toEqual([
-    { isError: false, text: expect.stringContaining('index.js') as string },
-  ]);
-  expect(
-    loggedMessages(repo, summary.run_id).some((m) =>
-      m.startsWith('refused Bash (agent_permission, not asked yet)'),
-    ),
-  ).toBe(true);
+  expect(lastToolResults(turns[1])).toEqual([{ isError: false, text: expect.stringContaining('index.js') as string }]);
+  expect(summary.breakpoints.filter((b) => b.kind === 'agent_permission')).toEqual([]);
 });
