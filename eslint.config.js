@@ -14,7 +14,10 @@ const coreBoundary = {
 /** Components render the store; they never reach for ptys, SQLite or the running core. */
 const viewBoundary = {
   patterns: [
-    { group: ['@lydell/node-pty', 'node-pty', 'better-sqlite3', 'execa', 'simple-git', 'chokidar'], message: 'components/ are view-only.' },
+    {
+      group: ['@lydell/node-pty', 'node-pty', 'better-sqlite3', 'execa', 'simple-git', 'chokidar'],
+      message: 'components/ are view-only.',
+    },
   ],
 };
 
@@ -23,7 +26,19 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', setImmediate: 'readonly', Buffer: 'readonly', URL: 'readonly' } },
+    languageOptions: {
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        setImmediate: 'readonly',
+        Buffer: 'readonly',
+        URL: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'error',

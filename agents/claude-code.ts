@@ -1,7 +1,14 @@
 import type { z } from 'zod';
 
 import type { ClaudeCodeAgentSchema } from '../src/config/schema.js';
-import type { AgentAdapter, AgentSignal, PermissionAction, PermissionDecision, PermissionRequest, StdinProtocol } from './types.js';
+import type {
+  AgentAdapter,
+  AgentSignal,
+  PermissionAction,
+  PermissionDecision,
+  PermissionRequest,
+  StdinProtocol,
+} from './types.js';
 
 type ClaudeCodeAgentConfig = z.output<typeof ClaudeCodeAgentSchema>;
 
@@ -30,18 +37,27 @@ export function claudeToolAction(tool: string, input: Readonly<Record<string, un
     const path = input[pathField];
     return { kind: 'write', paths: typeof path === 'string' && path !== '' ? [path] : [] };
   }
-  if (tool === 'Bash') return { kind: 'shell', command: typeof input.command === 'string' ? input.command : '' };
+  if (tool === 'Bash')
+    return { kind: 'shell', command: typeof input.command === 'string' ? input.command : '' };
   return { kind: 'other' };
 }
 
 // eslint-disable-next-line no-control-regex -- matching terminal escape sequences is the point
 const ANSI_SEQUENCE = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
 
-type Block = { type?: string; text?: string; name?: string; input?: Record<string, unknown>; is_error?: boolean; content?: unknown };
+type Block = {
+  type?: string;
+  text?: string;
+  name?: string;
+  input?: Record<string, unknown>;
+  is_error?: boolean;
+  content?: unknown;
+};
 
 /** `Write(/r/src/a.ts)`, `Bash(npm test)`: a tool and what it acts on. */
 function toolCall(name: string, input: Readonly<Record<string, unknown>>): string {
-  const target = input.file_path ?? input.notebook_path ?? input.path ?? input.command ?? input.pattern ?? input.url ?? '';
+  const target =
+    input.file_path ?? input.notebook_path ?? input.path ?? input.command ?? input.pattern ?? input.url ?? '';
   return `${name}(${String(target)})`;
 }
 
@@ -80,7 +96,8 @@ export function parseClaudeLine(line: string): AgentSignal[] {
   const message = event.message as { content?: Block[] } | undefined;
   switch (event.type) {
     case 'system':
-      if (event.subtype === 'init') out.push({ type: 'display', text: `claude session ${String(event.session_id)}` });
+      if (event.subtype === 'init')
+        out.push({ type: 'display', text: `claude session ${String(event.session_id)}` });
       break;
     case 'assistant':
       for (const block of message?.content ?? []) {
@@ -96,15 +113,20 @@ export function parseClaudeLine(line: string): AgentSignal[] {
       }
       break;
     case 'control_request': {
-      const request = event.request as { subtype?: unknown; tool_name?: unknown; input?: unknown } | undefined;
+      const request = event.request as
+        { subtype?: unknown; tool_name?: unknown; input?: unknown } | undefined;
       if (request?.subtype !== 'can_use_tool' || typeof event.request_id !== 'string') {
         // Only sent for features haco does not turn on (hooks, MCP over the SDK): nothing to answer.
         out.push({ type: 'display', text: `? unhandled control request ${String(request?.subtype)}` });
         break;
       }
       const tool = typeof request.tool_name === 'string' ? request.tool_name : 'unknown';
-      const input = request.input && typeof request.input === 'object' ? (request.input as Record<string, unknown>) : {};
-      out.push({ type: 'permission', request: { requestId: event.request_id, tool, input, action: claudeToolAction(tool, input) } });
+      const input =
+        request.input && typeof request.input === 'object' ? (request.input as Record<string, unknown>) : {};
+      out.push({
+        type: 'permission',
+        request: { requestId: event.request_id, tool, input, action: claudeToolAction(tool, input) },
+      });
       break;
     }
     case 'result': {
@@ -136,14 +158,24 @@ export function parseClaudeLine(line: string): AgentSignal[] {
  */
 export const claudeStdin: StdinProtocol = {
   initialInput(_task, ctx) {
-    return [JSON.stringify({ type: 'user', message: { role: 'user', content: ctx.prompt }, parent_tool_use_id: null, session_id: '' })];
+    return [
+      JSON.stringify({
+        type: 'user',
+        message: { role: 'user', content: ctx.prompt },
+        parent_tool_use_id: null,
+        session_id: '',
+      }),
+    ];
   },
   answerPermission(request: PermissionRequest, decision: PermissionDecision) {
     const response =
       decision.behavior === 'allow'
         ? { behavior: 'allow', updatedInput: request.input }
         : { behavior: 'deny', message: decision.message };
-    return JSON.stringify({ type: 'control_response', response: { subtype: 'success', request_id: request.requestId, response } });
+    return JSON.stringify({
+      type: 'control_response',
+      response: { subtype: 'success', request_id: request.requestId, response },
+    });
   },
   describePermission(request, decision) {
     return `? ${toolCall(request.tool, request.input)} — ${decision.behavior === 'allow' ? 'allowed' : 'denied'}`;
@@ -163,7 +195,14 @@ export const claudeCodeAdapter = {
   completion: 'protocol',
   launch(config, _task, _ctx) {
     const args = ['-p', '--verbose', '--input-format', 'stream-json', '--output-format', 'stream-json'];
-    args.push('--permission-prompt-tool', 'stdio', '--permission-mode', 'default', '--allowedTools', ...READ_TOOLS);
+    args.push(
+      '--permission-prompt-tool',
+      'stdio',
+      '--permission-mode',
+      'default',
+      '--allowedTools',
+      ...READ_TOOLS,
+    );
     if (config.model) args.push('--model', config.model);
     args.push(...(config.args ?? []));
     return { command: config.command ?? 'claude', args, env: { ...config.env } };

@@ -4,10 +4,11 @@ import { commandAdapter } from './command.js';
 import type { AgentAdapter } from './types.js';
 
 /** Every agent type this build knows; the config schema rejects any other. */
-export const AGENT_ADAPTERS: { readonly [T in AgentType]: AgentAdapter<Extract<AgentConfig, { type: T }>> } = {
-  command: commandAdapter,
-  'claude-code': claudeCodeAdapter,
-};
+export const AGENT_ADAPTERS: { readonly [T in AgentType]: AgentAdapter<Extract<AgentConfig, { type: T }>> } =
+  {
+    command: commandAdapter,
+    'claude-code': claudeCodeAdapter,
+  };
 
 /** The adapter for a configured agent. */
 export function adapterFor<C extends AgentConfig>(config: C): AgentAdapter<C> {

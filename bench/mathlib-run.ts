@@ -14,7 +14,11 @@ export async function measureMathlibRun(rounds: number): Promise<{ wallMs: numbe
   const overlapMs: number[] = [];
   for (let i = 0; i < rounds; i++) {
     const repo = makeRepo({ example: 'mathlib' });
-    const { config } = loadConfig({ repoRoot: repo.root, home: repo.home, configFile: join(repo.root, 'haco.yaml') });
+    const { config } = loadConfig({
+      repoRoot: repo.root,
+      home: repo.home,
+      configFile: join(repo.root, 'haco.yaml'),
+    });
     const plan = loadPlan(join(repo.root, 'plan.yaml'), config, repo.root);
     const core = await Orchestrator.open(repo.root);
     try {

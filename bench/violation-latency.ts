@@ -34,7 +34,11 @@ export async function measureViolationLatency(rounds: number): Promise<number[]>
       },
       executables: ['rogue.sh'],
     });
-    const { config } = loadConfig({ repoRoot: repo.root, home: repo.home, configFile: join(repo.root, 'cfg.yaml') });
+    const { config } = loadConfig({
+      repoRoot: repo.root,
+      home: repo.home,
+      configFile: join(repo.root, 'cfg.yaml'),
+    });
     const plan = loadPlan(join(repo.root, 'plan.yaml'), config, repo.root);
     const core = await Orchestrator.open(repo.root);
     try {

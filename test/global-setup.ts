@@ -12,8 +12,12 @@ export default function setup(): void {
   if (process.env.HACO_TEST_SKIP_BUILD === '1') return;
   const root = fileURLToPath(new URL('..', import.meta.url));
   const tsc = fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url));
-  const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
-  if (result.status !== 0) console.error('global-setup: tsc reported errors (see above); dist was emitted anyway');
+  const result = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (result.status !== 0)
+    console.error('global-setup: tsc reported errors (see above); dist was emitted anyway');
   for (const bin of ['dist/src/cli/haco.js', 'dist/src/cli/haco-tui.js']) {
     if (!existsSync(`${root}/${bin}`)) throw new Error(`global-setup: ${bin} was not built`);
   }

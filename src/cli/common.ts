@@ -71,7 +71,8 @@ export function hasState(repoRoot: string): boolean {
  */
 export function parseConcurrency(text: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError(`expected a whole number from 1 to 64, got "${text}"`);
+  if (!Number.isInteger(n) || n < 1 || n > 64)
+    throw new InvalidArgumentError(`expected a whole number from 1 to 64, got "${text}"`);
   return n;
 }
 
@@ -95,11 +96,17 @@ export function formatSummary(s: RunSummary): string {
   const width = Math.max(...s.tasks.map((t) => t.id.length));
   for (const t of s.tasks) {
     const attempts = `${t.attempts} attempt${t.attempts === 1 ? '' : 's'}`;
-    lines.push(`  ${GLYPH[t.status] ?? '?'} ${t.id.padEnd(width)}  ${t.status.padEnd(9)} ${attempts.padEnd(10)} ${t.commit?.slice(0, 8) ?? ''}`.trimEnd());
+    lines.push(
+      `  ${GLYPH[t.status] ?? '?'} ${t.id.padEnd(width)}  ${t.status.padEnd(9)} ${attempts.padEnd(10)} ${t.commit?.slice(0, 8) ?? ''}`.trimEnd(),
+    );
   }
   const pending = s.breakpoints.filter((b) => b.status === 'pending');
-  for (const b of pending) lines.push(`  ▌breakpoint ${b.id} · ${b.kind}${b.task ? ` · ${b.task}` : ''} · ${b.message}`);
-  if (pending.length) lines.push(`  answer with: haco approve ${s.run_id} [BP] | haco reject ${s.run_id} [BP], then haco resume ${s.run_id}`);
+  for (const b of pending)
+    lines.push(`  ▌breakpoint ${b.id} · ${b.kind}${b.task ? ` · ${b.task}` : ''} · ${b.message}`);
+  if (pending.length)
+    lines.push(
+      `  answer with: haco approve ${s.run_id} [BP] | haco reject ${s.run_id} [BP], then haco resume ${s.run_id}`,
+    );
   return lines.join('\n');
 }
 

@@ -8,7 +8,9 @@ import { registerStateCommands } from './state-commands.js';
 /** The `haco` bin: headless commands for scripts (DESIGN.md, "CLI"). */
 export function buildProgram(): Command {
   const program = new Command('haco')
-    .description('Hybrid AI Coding Orchestration: run a plan of AI coding agents on one repository (headless)')
+    .description(
+      'Hybrid AI Coding Orchestration: run a plan of AI coding agents on one repository (headless)',
+    )
     .version('0.1.0')
     .showHelpAfterError()
     .exitOverride((error) => {
@@ -20,6 +22,5 @@ export function buildProgram(): Command {
   registerRollbackCommand(program);
   return program;
 }
-
 
 await buildProgram().parseAsync(process.argv);

@@ -19,9 +19,15 @@ interface RunFlags {
  */
 export async function driveHeadless(core: Orchestrator, runId: string, json: boolean): Promise<number> {
   const off = [
-    core.events.on('task:status-changed', (e) => process.stderr.write(`haco: ${e.taskId}: ${e.status}${e.error ? ` (${e.error})` : ''}\n`)),
-    core.events.on('attempt:started', (e) => process.stderr.write(`haco: ${e.taskId}: attempt ${e.attempt} started (pid ${e.pid})\n`)),
-    core.events.on('breakpoint:opened', (b) => process.stderr.write(`haco: breakpoint ${b.id} (${b.kind}): ${b.message}\n`)),
+    core.events.on('task:status-changed', (e) =>
+      process.stderr.write(`haco: ${e.taskId}: ${e.status}${e.error ? ` (${e.error})` : ''}\n`),
+    ),
+    core.events.on('attempt:started', (e) =>
+      process.stderr.write(`haco: ${e.taskId}: attempt ${e.attempt} started (pid ${e.pid})\n`),
+    ),
+    core.events.on('breakpoint:opened', (b) =>
+      process.stderr.write(`haco: breakpoint ${b.id} (${b.kind}): ${b.message}\n`),
+    ),
   ];
   let interrupted = false;
   const onSignal = (): void => {
@@ -33,7 +39,12 @@ export async function driveHeadless(core: Orchestrator, runId: string, json: boo
   process.on('SIGTERM', onSignal);
   try {
     const status = await core.drive(runId, { waitForAnswers: false });
-    const summary = summarizeRun(core.db, runId, Date.now(), await runChanges(core.db, core.workspace, runId));
+    const summary = summarizeRun(
+      core.db,
+      runId,
+      Date.now(),
+      await runChanges(core.db, core.workspace, runId),
+    );
     process.stdout.write(json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
     return interrupted ? ExitCode.interrupted : exitCodeFor(status);
   } finally {
@@ -48,12 +59,17 @@ export async function driveHeadless(core: Orchestrator, runId: string, json: boo
 export function registerRunCommands(program: Command): void {
   program
     .command('run')
-    .description('run a plan: validate it, wait at the plan-approval breakpoint (unless --yes), run its tasks')
+    .description(
+      'run a plan: validate it, wait at the plan-approval breakpoint (unless --yes), run its tasks',
+    )
     .argument('<plan>', 'plan file (YAML or JSON)')
     .option('--config <file>', 'config file, the last layer over ~/.config/haco and .haco/config.yaml')
     .option('-y, --yes', 'approve the plan without stopping')
     .option('--headless', 'no dashboard even on a terminal (progress on stderr, summary on stdout)')
-    .option('--json', 'print one JSON object at the end: {run_id, status, tasks, breakpoints, cost_usd, duration_ms}')
+    .option(
+      '--json',
+      'print one JSON object at the end: {run_id, status, tasks, breakpoints, cost_usd, duration_ms}',
+    )
     .option('--concurrency <n>', 'workers at the same time (overrides config)', parseConcurrency)
     .action((planFile: string, flags: RunFlags) =>
       runCommand(async () => {

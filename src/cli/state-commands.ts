@@ -14,14 +14,16 @@ import { formatSummary, hasState, runCommand } from './common.js';
  */
 export async function openExisting(): Promise<Orchestrator> {
   const workspace = await Workspace.open(process.cwd());
-  if (!hasState(workspace.root)) throw new UsageError('no runs yet in this repository (start one with: haco run PLAN)');
+  if (!hasState(workspace.root))
+    throw new UsageError('no runs yet in this repository (start one with: haco run PLAN)');
   return Orchestrator.open(workspace.root);
 }
 
 function parseBreakpointId(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`breakpoint: expected a breakpoint number, got "${text}"`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`breakpoint: expected a breakpoint number, got "${text}"`);
   return n;
 }
 
@@ -33,8 +35,13 @@ function answerCommand(answer: BreakpointAnswer) {
         const runId = core.resolveRun(runRef);
         const bp = await core.answer(runId, parseBreakpointId(bpText), answer, 'cli');
         const left = core.db.getBreakpoints(runId).filter((b) => b.status === 'pending').length;
-        const next = core.db.getRun(runId)?.status === 'cancelled' ? 'the run is cancelled' : `continue with: haco resume ${runId}`;
-        process.stdout.write(`run ${runId}: breakpoint ${bp.id} (${bp.kind}) ${bp.status}; ${left} pending; ${next}\n`);
+        const next =
+          core.db.getRun(runId)?.status === 'cancelled'
+            ? 'the run is cancelled'
+            : `continue with: haco resume ${runId}`;
+        process.stdout.write(
+          `run ${runId}: breakpoint ${bp.id} (${bp.kind}) ${bp.status}; ${left} pending; ${next}\n`,
+        );
         return ExitCode.completed;
       } finally {
         core.close();
@@ -48,7 +55,10 @@ export function registerStateCommands(program: Command): void {
     .command('status')
     .description('show a run (the newest when RUN is omitted)')
     .argument('[run]', 'run id (or a unique prefix)')
-    .option('--json', 'print {run_id, status, tasks (with changed_files), breakpoints, cost_usd, duration_ms}')
+    .option(
+      '--json',
+      'print {run_id, status, tasks (with changed_files), breakpoints, cost_usd, duration_ms}',
+    )
     .action((runRef: string | undefined, flags: { json?: boolean }) =>
       runCommand(async () => {
         const core = await openExisting();

@@ -50,7 +50,8 @@ function mergeConfigLayer(base: Json, over: Record<string, Json>): Json {
   const agents = { ...below };
   for (const [name, agent] of Object.entries(above)) {
     const prev = agents[name];
-    if (isPlainObject(agent) && isPlainObject(prev) && agent.type !== undefined && agent.type !== prev.type) delete agents[name];
+    if (isPlainObject(agent) && isPlainObject(prev) && agent.type !== undefined && agent.type !== prev.type)
+      delete agents[name];
   }
   return mergeLayers({ ...base, agents }, over);
 }
@@ -61,14 +62,17 @@ function readLayer(file: string, shown: string): Record<string, Json> {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError([`${shown}: cannot read: ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}`]);
+    throw new ConfigError([
+      `${shown}: cannot read: ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}`,
+    ]);
   }
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   const first = doc.errors[0];
   if (first) throw new ConfigError([`${shown}: invalid YAML at ${describeYamlError(first)}`]);
   const value: unknown = doc.toJS();
   if (value === null || value === undefined) return {};
-  if (!isPlainObject(value)) throw new ConfigError([`${shown}: expected a mapping of settings at the top level`]);
+  if (!isPlainObject(value))
+    throw new ConfigError([`${shown}: expected a mapping of settings at the top level`]);
   return value;
 }
 
@@ -83,13 +87,23 @@ function readLayer(file: string, shown: string): Record<string, Json> {
 export function loadConfig(sources: ConfigSources = {}): { config: Config; files: string[] } {
   const layers: Array<{ file: string; shown: string; required: boolean }> = [
     { file: builtinConfigPath(), shown: 'built-in config.yaml', required: true },
-    { file: join(sources.home ?? homedir(), '.config', 'haco', 'config.yaml'), shown: '~/.config/haco/config.yaml', required: false },
+    {
+      file: join(sources.home ?? homedir(), '.config', 'haco', 'config.yaml'),
+      shown: '~/.config/haco/config.yaml',
+      required: false,
+    },
   ];
   if (sources.repoRoot) {
-    layers.push({ file: join(sources.repoRoot, '.haco', 'config.yaml'), shown: '.haco/config.yaml', required: false });
+    layers.push({
+      file: join(sources.repoRoot, '.haco', 'config.yaml'),
+      shown: '.haco/config.yaml',
+      required: false,
+    });
   }
   if (sources.configFile) {
-    const shown = sources.repoRoot ? relative(process.cwd(), sources.configFile) || sources.configFile : sources.configFile;
+    const shown = sources.repoRoot
+      ? relative(process.cwd(), sources.configFile) || sources.configFile
+      : sources.configFile;
     layers.push({ file: sources.configFile, shown, required: true });
   }
   let merged: Json = {};
@@ -102,14 +116,18 @@ export function loadConfig(sources: ConfigSources = {}): { config: Config; files
     // reported against the file that introduced it.
     const parsed = ConfigSchema.safeParse(merged, { reportInput: true });
     if (!parsed.success) {
-      throw new ConfigError(describeIssues(parsed.error.issues).map((p) => `${layer.shown}: ${p.path}: ${p.message}`));
+      throw new ConfigError(
+        describeIssues(parsed.error.issues).map((p) => `${layer.shown}: ${p.path}: ${p.message}`),
+      );
     }
     config = parsed.data;
     // Agents are never removed by a later layer, so a dangling defaults.agent is this layer's doing.
     const agent = config.defaults.agent;
     if (agent !== undefined && !(agent in config.agents)) {
       const known = Object.keys(config.agents).join(', ');
-      throw new ConfigError([`${layer.shown}: defaults.agent: "${agent}" is not one of the configured agents (${known})`]);
+      throw new ConfigError([
+        `${layer.shown}: defaults.agent: "${agent}" is not one of the configured agents (${known})`,
+      ]);
     }
     files.push(layer.file);
   }

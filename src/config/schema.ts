@@ -68,7 +68,9 @@ export const DEFAULT_BASH_ALLOW: readonly string[] = [
 export const PermissionsSchema = z
   .strictObject({
     /** Shell command lines allowed without asking; `*` at the end stands for any arguments. */
-    bash_allow: z.array(z.string().trim().min(1, 'expected a command, not an empty string')).default(() => [...DEFAULT_BASH_ALLOW]),
+    bash_allow: z
+      .array(z.string().trim().min(1, 'expected a command, not an empty string'))
+      .default(() => [...DEFAULT_BASH_ALLOW]),
     /** A write outside the task's files: `deny` tells the agent which files it owns; `breakpoint` asks the user. */
     outside_write: z.enum(['deny', 'breakpoint']).default('deny'),
   })
@@ -82,7 +84,10 @@ export const ConfigSchema = z.strictObject({
   /** How many workers may run at the same moment. */
   concurrency: z.int(WHOLE_1_64).min(1, WHOLE_1_64).max(64, WHOLE_1_64),
   /** Named agents a plan's tasks refer to by name. */
-  agents: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'agent names use letters, digits, _ . -'), AgentConfigSchema),
+  agents: z.record(
+    z.string().regex(/^[A-Za-z0-9_.-]+$/, 'agent names use letters, digits, _ . -'),
+    AgentConfigSchema,
+  ),
   /** Values for tasks that do not set their own. */
   defaults: z.strictObject({
     /** Agent for tasks without `agent`. */

@@ -17,7 +17,11 @@ export class ClaimStore {
 
   /** Takes claims on `patterns` for a task (idempotent per pattern while active). */
   claim(runId: string, taskId: string, patterns: readonly string[], now: number, granted = false): void {
-    const active = new Set(this.active(runId).filter((c) => c.taskId === taskId).map((c) => c.pattern));
+    const active = new Set(
+      this.active(runId)
+        .filter((c) => c.taskId === taskId)
+        .map((c) => c.pattern),
+    );
     const insert = this.db.prepare(
       'INSERT INTO claims (run_id, task_id, pattern, granted, claimed_at) VALUES (?, ?, ?, ?, ?)',
     );
@@ -35,12 +39,16 @@ export class ClaimStore {
 
   /** Releases every active claim of a run (a process starting a run again owns nothing yet). */
   releaseAll(runId: string, now: number): void {
-    this.db.prepare('UPDATE claims SET released_at = ? WHERE run_id = ? AND released_at IS NULL').run(now, runId);
+    this.db
+      .prepare('UPDATE claims SET released_at = ? WHERE run_id = ? AND released_at IS NULL')
+      .run(now, runId);
   }
 
   active(runId: string): ClaimRow[] {
     const rows = this.db
-      .prepare('SELECT task_id, pattern, granted FROM claims WHERE run_id = ? AND released_at IS NULL ORDER BY id')
+      .prepare(
+        'SELECT task_id, pattern, granted FROM claims WHERE run_id = ? AND released_at IS NULL ORDER BY id',
+      )
       .all(runId) as Array<{ task_id: string; pattern: string; granted: number }>;
     return rows.map((r) => ({ taskId: r.task_id, pattern: r.pattern, granted: r.granted === 1 }));
   }

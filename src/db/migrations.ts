@@ -110,7 +110,9 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
 export function migrate(db: Database.Database): void {
   const from = db.pragma('user_version', { simple: true }) as number;
   if (from > MIGRATIONS.length) {
-    throw new Error(`state database schema v${from} is newer than this haco (v${MIGRATIONS.length}); upgrade haco`);
+    throw new Error(
+      `state database schema v${from} is newer than this haco (v${MIGRATIONS.length}); upgrade haco`,
+    );
   }
   for (let v = from; v < MIGRATIONS.length; v++) {
     const step = MIGRATIONS[v];

@@ -86,7 +86,10 @@ function toBreakpoint(r: Row): BreakpointRow {
     status: r.status as BreakpointRow['status'],
     answeredBy: str(r.answered_by),
     createdAt: Number(r.created_at),
-    details: r.details_json === null || r.details_json === undefined ? null : (JSON.parse(String(r.details_json)) as unknown),
+    details:
+      r.details_json === null || r.details_json === undefined
+        ? null
+        : (JSON.parse(String(r.details_json)) as unknown),
   };
 }
 
@@ -198,9 +201,13 @@ export class StateDb {
 
   /** The stored plan and config of a run, exactly as it started. */
   runInputs(runId: string): { plan: Plan; config: Config } {
-    const r = this.db.prepare('SELECT plan_json, config_json FROM runs WHERE id = ?').get(runId) as Row | undefined;
+    const r = this.db.prepare('SELECT plan_json, config_json FROM runs WHERE id = ?').get(runId) as
+      Row | undefined;
     if (!r) throw new Error(`no run ${runId}`);
-    return { plan: JSON.parse(String(r.plan_json)) as Plan, config: JSON.parse(String(r.config_json)) as Config };
+    return {
+      plan: JSON.parse(String(r.plan_json)) as Plan,
+      config: JSON.parse(String(r.config_json)) as Config,
+    };
   }
 
   getRun(runId: string): RunRow | undefined {
@@ -210,12 +217,16 @@ export class StateDb {
 
   /** Runs, newest first. */
   listRuns(): RunRow[] {
-    return (this.db.prepare('SELECT * FROM runs ORDER BY created_at DESC, rowid DESC').all() as Row[]).map(toRun);
+    return (this.db.prepare('SELECT * FROM runs ORDER BY created_at DESC, rowid DESC').all() as Row[]).map(
+      toRun,
+    );
   }
 
   /** Runs whose id starts with `prefix` (users type a few characters). */
   findRuns(prefix: string): RunRow[] {
-    const rows = this.db.prepare("SELECT * FROM runs WHERE id LIKE ? || '%' ORDER BY created_at DESC").all(prefix);
+    const rows = this.db
+      .prepare("SELECT * FROM runs WHERE id LIKE ? || '%' ORDER BY created_at DESC")
+      .all(prefix);
     return (rows as Row[]).map(toRun);
   }
 
@@ -232,7 +243,9 @@ export class StateDb {
   }
 
   getTasks(runId: string): TaskRow[] {
-    return (this.db.prepare('SELECT * FROM tasks WHERE run_id = ? ORDER BY ord').all(runId) as Row[]).map(toTask);
+    return (this.db.prepare('SELECT * FROM tasks WHERE run_id = ? ORDER BY ord').all(runId) as Row[]).map(
+      toTask,
+    );
   }
 
   /** Sets a task's status; `startedAt` is kept from the first start, `endedAt` set on terminal states. */
@@ -287,12 +300,16 @@ export class StateDb {
       if (k === 'usage') return v === undefined ? null : JSON.stringify(v);
       return v ?? null;
     });
-    this.db.prepare(`UPDATE attempts SET ${sets} WHERE id = ?`).run(...(values as Array<string | number | null>), id);
+    this.db
+      .prepare(`UPDATE attempts SET ${sets} WHERE id = ?`)
+      .run(...(values as Array<string | number | null>), id);
   }
 
   getAttempts(runId: string, taskId?: string): AttemptRow[] {
     const rows = taskId
-      ? this.db.prepare('SELECT * FROM attempts WHERE run_id = ? AND task_id = ? ORDER BY n').all(runId, taskId)
+      ? this.db
+          .prepare('SELECT * FROM attempts WHERE run_id = ? AND task_id = ? ORDER BY n')
+          .all(runId, taskId)
       : this.db.prepare('SELECT * FROM attempts WHERE run_id = ? ORDER BY id').all(runId);
     return (rows as Row[]).map(toAttempt);
   }
@@ -301,7 +318,13 @@ export class StateDb {
    * Stores a task's checkpoint: HEAD and the blob id (null = did not exist) and permission bits of
    * each owned path.
    */
-  saveCheckpoint(runId: string, taskId: string, head: string | null, entries: ReadonlyArray<CheckpointRecord>, now: number): void {
+  saveCheckpoint(
+    runId: string,
+    taskId: string,
+    head: string | null,
+    entries: ReadonlyArray<CheckpointRecord>,
+    now: number,
+  ): void {
     this.db
       .prepare(
         `INSERT INTO checkpoints (run_id, task_id, head, entries_json, created_at) VALUES (?, ?, ?, ?, ?)
@@ -310,15 +333,24 @@ export class StateDb {
       .run(runId, taskId, head, JSON.stringify(entries), now);
   }
 
-  getCheckpoint(runId: string, taskId: string): { head: string | null; entries: CheckpointRecord[] } | undefined {
-    const r = this.db.prepare('SELECT * FROM checkpoints WHERE run_id = ? AND task_id = ?').get(runId, taskId) as Row | undefined;
+  getCheckpoint(
+    runId: string,
+    taskId: string,
+  ): { head: string | null; entries: CheckpointRecord[] } | undefined {
+    const r = this.db
+      .prepare('SELECT * FROM checkpoints WHERE run_id = ? AND task_id = ?')
+      .get(runId, taskId) as Row | undefined;
     if (!r) return undefined;
     return { head: str(r.head), entries: JSON.parse(String(r.entries_json)) as CheckpointRecord[] };
   }
 
   /** Every checkpoint of a run, oldest first (`createdAt` epoch ms). */
-  getCheckpoints(runId: string): Array<{ taskId: string; head: string | null; entries: CheckpointRecord[]; createdAt: number }> {
-    const rows = this.db.prepare('SELECT * FROM checkpoints WHERE run_id = ? ORDER BY created_at, rowid').all(runId) as Row[];
+  getCheckpoints(
+    runId: string,
+  ): Array<{ taskId: string; head: string | null; entries: CheckpointRecord[]; createdAt: number }> {
+    const rows = this.db
+      .prepare('SELECT * FROM checkpoints WHERE run_id = ? ORDER BY created_at, rowid')
+      .all(runId) as Row[];
     return rows.map((r) => ({
       taskId: String(r.task_id),
       head: str(r.head),
@@ -358,13 +390,17 @@ export class StateDb {
   answerBreakpoint(id: number, answer: BreakpointAnswer, by: string, now: number): boolean {
     const status = answer === 'approve' ? 'approved' : 'rejected';
     const info = this.db
-      .prepare(`UPDATE breakpoints SET status = ?, answer = ?, answered_by = ?, answered_at = ? WHERE id = ? AND status = 'pending'`)
+      .prepare(
+        `UPDATE breakpoints SET status = ?, answer = ?, answered_by = ?, answered_at = ? WHERE id = ? AND status = 'pending'`,
+      )
       .run(status, answer, by, now, id);
     return info.changes === 1;
   }
 
   getBreakpoints(runId: string): BreakpointRow[] {
-    return (this.db.prepare('SELECT * FROM breakpoints WHERE run_id = ? ORDER BY id').all(runId) as Row[]).map(toBreakpoint);
+    return (
+      this.db.prepare('SELECT * FROM breakpoints WHERE run_id = ? ORDER BY id').all(runId) as Row[]
+    ).map(toBreakpoint);
   }
 
   /** Appends to the run's event log (the audit trail behind `haco logs`). */

@@ -33,14 +33,27 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): IssueLine[]
   return issues.flatMap((issue): IssueLine[] => {
     switch (issue.code) {
       case 'unrecognized_keys':
-        return issue.keys.map((key) => ({ path: formatIssuePath([...issue.path, key]), message: 'unknown key' }));
+        return issue.keys.map((key) => ({
+          path: formatIssuePath([...issue.path, key]),
+          message: 'unknown key',
+        }));
       case 'invalid_type':
         if ('input' in issue && issue.input === undefined) {
-          return [{ path: formatIssuePath(issue.path), message: `required key is missing (expected ${issue.expected})` }];
+          return [
+            {
+              path: formatIssuePath(issue.path),
+              message: `required key is missing (expected ${issue.expected})`,
+            },
+          ];
         }
         break;
       case 'invalid_key':
-        return [{ path: formatIssuePath(issue.path), message: `bad key: ${issue.issues[0]?.message ?? issue.message}` }];
+        return [
+          {
+            path: formatIssuePath(issue.path),
+            message: `bad key: ${issue.issues[0]?.message ?? issue.message}`,
+          },
+        ];
       default:
         break;
     }

@@ -11,7 +11,12 @@ const EXIT_AFTER_DONE_MS = 5000;
 
 /** How an agent session ended. */
 export type AgentOutcome =
-  | { readonly kind: 'done'; readonly exitCode: number | null; readonly costUsd?: number; readonly usage?: unknown }
+  | {
+      readonly kind: 'done';
+      readonly exitCode: number | null;
+      readonly costUsd?: number;
+      readonly usage?: unknown;
+    }
   | { readonly kind: 'failed'; readonly exitCode: number | null; readonly reason: string }
   | { readonly kind: 'timed_out'; readonly reason: string }
   | { readonly kind: 'interrupted'; readonly reason: string };
@@ -101,13 +106,21 @@ export async function runAgentSession(
   hooks.onStarted(session);
 
   let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), task.timeoutMs)));
+  const timedOut = new Promise<'timeout'>(
+    (resolve) => (timer = setTimeout(() => resolve('timeout'), task.timeoutMs)),
+  );
   const aborted = new Promise<'abort'>((resolve) => {
     if (ctx.abort.aborted) resolve('abort');
     ctx.abort.addEventListener('abort', () => resolve('abort'), { once: true });
   });
   const finished = session.exited.then((exit) => ({ exit }));
-  const first = await Promise.race([finished, protocolDone.then(() => 'done' as const), timedOut, aborted, permissionFailed]);
+  const first = await Promise.race([
+    finished,
+    protocolDone.then(() => 'done' as const),
+    timedOut,
+    aborted,
+    permissionFailed,
+  ]);
   clearTimeout(timer);
 
   if (typeof first === 'object' && 'permissionFailure' in first) {
@@ -117,12 +130,18 @@ export async function runAgentSession(
   if (first === 'timeout' || first === 'abort') {
     await session.kill();
     return first === 'timeout'
-      ? { kind: 'timed_out', reason: `agent timed out after ${task.timeoutMs} ms; its process group was killed` }
+      ? {
+          kind: 'timed_out',
+          reason: `agent timed out after ${task.timeoutMs} ms; its process group was killed`,
+        }
       : { kind: 'interrupted', reason: 'interrupted' };
   }
   let exitCode: number | null = null;
   if (first === 'done') {
-    const exit = await Promise.race([finished, new Promise<undefined>((r) => setTimeout(() => r(undefined), EXIT_AFTER_DONE_MS))]);
+    const exit = await Promise.race([
+      finished,
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), EXIT_AFTER_DONE_MS)),
+    ]);
     exitCode = exit?.exit.exitCode ?? null;
   } else {
     exitCode = first.exit.exitCode;
@@ -131,8 +150,14 @@ export async function runAgentSession(
   await session.kill(500);
   if (adapter.completion === 'protocol') {
     const signal = doneSignal as typeof doneSignal | undefined;
-    if (!signal) return { kind: 'failed', exitCode, reason: `agent exited (code ${exitCode}) without reporting a result` };
-    if (!signal.ok) return { kind: 'failed', exitCode, reason: `agent reported an error: ${signal.message ?? ''}` };
+    if (!signal)
+      return {
+        kind: 'failed',
+        exitCode,
+        reason: `agent exited (code ${exitCode}) without reporting a result`,
+      };
+    if (!signal.ok)
+      return { kind: 'failed', exitCode, reason: `agent reported an error: ${signal.message ?? ''}` };
     return {
       kind: 'done',
       exitCode,
@@ -140,5 +165,7 @@ export async function runAgentSession(
       ...(signal.usage === undefined ? {} : { usage: signal.usage }),
     };
   }
-  return exitCode === 0 ? { kind: 'done', exitCode } : { kind: 'failed', exitCode, reason: `agent exited with code ${exitCode}` };
+  return exitCode === 0
+    ? { kind: 'done', exitCode }
+    : { kind: 'failed', exitCode, reason: `agent exited with code ${exitCode}` };
 }

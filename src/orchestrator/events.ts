@@ -9,7 +9,9 @@ export type CoreEvents = {
   'task:status-changed': [
     { readonly runId: string; readonly taskId: string; readonly status: TaskStatus; readonly error?: string },
   ];
-  'attempt:started': [{ readonly runId: string; readonly taskId: string; readonly attempt: number; readonly pid: number }];
+  'attempt:started': [
+    { readonly runId: string; readonly taskId: string; readonly attempt: number; readonly pid: number },
+  ];
   'attempt:ended': [
     {
       readonly runId: string;

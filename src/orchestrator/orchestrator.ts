@@ -147,7 +147,8 @@ export class Orchestrator {
     }
     const runs = this.db.findRuns(ref);
     if (runs.length === 0) throw new UsageError(`no run "${ref}" in this repository (see haco status)`);
-    if (runs.length > 1) throw new UsageError(`run id "${ref}" is ambiguous: ${runs.map((r) => r.id).join(', ')}`);
+    if (runs.length > 1)
+      throw new UsageError(`run id "${ref}" is ambiguous: ${runs.map((r) => r.id).join(', ')}`);
     return runs[0]?.id ?? ref;
   }
 
@@ -156,7 +157,12 @@ export class Orchestrator {
    * Rejecting the plan cancels the run.
    * @throws UsageError when the run has no such pending breakpoint
    */
-  async answer(runId: string, breakpointId: number | undefined, answer: BreakpointAnswer, by: string): Promise<BreakpointRow> {
+  async answer(
+    runId: string,
+    breakpointId: number | undefined,
+    answer: BreakpointAnswer,
+    by: string,
+  ): Promise<BreakpointRow> {
     const pending = this.db.getBreakpoints(runId).filter((b) => b.status === 'pending');
     const target = breakpointId === undefined ? pending[0] : pending.find((b) => b.id === breakpointId);
     if (!target) {
@@ -230,13 +236,19 @@ export class Orchestrator {
   private async watchOwnership(runId: string): Promise<RepoWatcher> {
     this.db.claims.releaseAll(runId, this.now());
     const { plan } = this.db.runInputs(runId);
-    const ledger = new OwnershipLedger(this.db.claims, runId, new Map(plan.tasks.map((t) => [t.id, t.files])), this.now);
+    const ledger = new OwnershipLedger(
+      this.db.claims,
+      runId,
+      new Map(plan.tasks.map((t) => [t.id, t.files])),
+      this.now,
+    );
     this.ledger = ledger;
     const watcher = await RepoWatcher.start(this.repoRoot, (change) => this.guard?.handle(change));
     const baseline = await ContentBaseline.capture(this.repoRoot);
     this.guard = new ViolationGuard(ledger, baseline, {
       running: () => new Map(this.currentAttempts),
-      open: (taskId, message, details) => this.openBreakpoint(runId, taskId, 'ownership_violation', message, details).id,
+      open: (taskId, message, details) =>
+        this.openBreakpoint(runId, taskId, 'ownership_violation', message, details).id,
       stopWriter: (taskId) => this.taskAborts.get(taskId)?.abort(),
       owned: (taskId, change) => this.events.emit('task:files-changed', { runId, taskId, path: change.path }),
     });
@@ -294,7 +306,11 @@ export class Orchestrator {
       if (task.status === 'running' || task.status === 'verifying' || task.status === 'reviewing') {
         for (const a of this.db.getAttempts(runId, task.id)) {
           if (a.status === 'running' || a.status === 'verifying') {
-            this.db.updateAttempt(a.id, { status: 'interrupted', endedAt: this.now(), error: 'haco stopped during the attempt' });
+            this.db.updateAttempt(a.id, {
+              status: 'interrupted',
+              endedAt: this.now(),
+              error: 'haco stopped during the attempt',
+            });
           }
         }
         this.setTaskStatus(runId, task.id, 'pending');
@@ -305,12 +321,14 @@ export class Orchestrator {
   private schedule(runId: string, concurrency: number): void {
     let tasks = this.db.getTasks(runId);
     // Skip whatever depends on a task that can no longer succeed, until nothing changes.
-    for (let changed = true; changed; ) {
+    for (let changed = true; changed;) {
       changed = false;
       const byId = new Map(tasks.map((t) => [t.id, t]));
       for (const t of tasks) {
         if (t.status !== 'pending' && t.status !== 'ready') continue;
-        const dead = t.dependsOn.find((d) => ['failed', 'skipped', 'rolled_back'].includes(byId.get(d)?.status ?? ''));
+        const dead = t.dependsOn.find((d) =>
+          ['failed', 'skipped', 'rolled_back'].includes(byId.get(d)?.status ?? ''),
+        );
         if (dead) {
           this.setTaskStatus(runId, t.id, 'skipped', { error: `dependency ${dead} did not complete` });
           changed = true;
@@ -320,7 +338,9 @@ export class Orchestrator {
     }
     const byId = new Map(tasks.map((t) => [t.id, t]));
     const ready = tasks.filter(
-      (t) => (t.status === 'pending' || t.status === 'ready') && t.dependsOn.every((d) => byId.get(d)?.status === 'done'),
+      (t) =>
+        (t.status === 'pending' || t.status === 'ready') &&
+        t.dependsOn.every((d) => byId.get(d)?.status === 'done'),
     );
     const { plan, config } = this.db.runInputs(runId);
     for (const t of ready) {
@@ -339,7 +359,9 @@ export class Orchestrator {
       this.ledger?.claim(spec.id, files);
       const job = this.runTask(runId, plan, config, { ...spec, files })
         .catch((error: unknown) => {
-          this.setTaskStatus(runId, spec.id, 'failed', { error: `internal error: ${(error as Error).message}` });
+          this.setTaskStatus(runId, spec.id, 'failed', {
+            error: `internal error: ${(error as Error).message}`,
+          });
         })
         .finally(() => {
           this.ledger?.release(spec.id);
@@ -393,7 +415,13 @@ export class Orchestrator {
     const attemptId = this.db.startAttempt(runId, task.id, n, this.now(), transcriptFile);
     this.currentAttempts.set(task.id, attemptId);
     try {
-      return await this.attemptBody(runId, config, task, n, attemptId, { prompt, promptFile, taskFile, transcriptFile, attemptDir: dir });
+      return await this.attemptBody(runId, config, task, n, attemptId, {
+        prompt,
+        promptFile,
+        taskFile,
+        transcriptFile,
+        attemptDir: dir,
+      });
     } finally {
       this.currentAttempts.delete(task.id);
       this.taskAborts.delete(task.id);
@@ -413,21 +441,47 @@ export class Orchestrator {
     task: TaskSpec,
     n: number,
     attemptId: number,
-    files: { prompt: string; promptFile: string; taskFile: string; transcriptFile: string; attemptDir: string },
+    files: {
+      prompt: string;
+      promptFile: string;
+      taskFile: string;
+      transcriptFile: string;
+      attemptDir: string;
+    },
   ): Promise<{ ok: true } | { ok: false; failure: string } | 'interrupted'> {
     const { prompt, promptFile, taskFile, transcriptFile, attemptDir } = files;
     const agent = config.agents[task.agent];
     if (!agent) throw new Error(`agent ${task.agent} is not configured`);
     const end = (status: AttemptStatus, error?: string): void => {
-      this.db.updateAttempt(attemptId, { status, endedAt: this.now(), ...(error === undefined ? {} : { error }) });
-      this.events.emit('attempt:ended', { runId, taskId: task.id, attempt: n, status, ...(error === undefined ? {} : { error }) });
+      this.db.updateAttempt(attemptId, {
+        status,
+        endedAt: this.now(),
+        ...(error === undefined ? {} : { error }),
+      });
+      this.events.emit('attempt:ended', {
+        runId,
+        taskId: task.id,
+        attempt: n,
+        status,
+        ...(error === undefined ? {} : { error }),
+      });
     };
     let outcome: AgentOutcome;
     try {
       outcome = await runAgentSession(
         agent,
         task,
-        { repoRoot: this.repoRoot, runId, attempt: n, prompt, promptFile, taskFile, transcriptFile, attemptDir, abort: this.attemptSignal(task.id) },
+        {
+          repoRoot: this.repoRoot,
+          runId,
+          attempt: n,
+          prompt,
+          promptFile,
+          taskFile,
+          transcriptFile,
+          attemptDir,
+          abort: this.attemptSignal(task.id),
+        },
         {
           onStarted: (session) => {
             this.db.updateAttempt(attemptId, { pid: session.pid });
@@ -489,7 +543,15 @@ export class Orchestrator {
     message: string,
     details?: unknown,
   ): BreakpointRow {
-    const id = this.db.openBreakpoint({ runId, taskId, kind, message, answers: ['approve', 'reject'], now: this.now(), details });
+    const id = this.db.openBreakpoint({
+      runId,
+      taskId,
+      kind,
+      message,
+      answers: ['approve', 'reject'],
+      now: this.now(),
+      details,
+    });
     const row = this.db.getBreakpoints(runId).find((b) => b.id === id);
     if (!row) throw new Error(`breakpoint ${id} vanished`);
     this.log(runId, taskId, `breakpoint ${id} (${kind}): ${message}`);
@@ -511,7 +573,12 @@ export class Orchestrator {
   ): void {
     this.db.setTaskStatus(runId, taskId, status, this.now(), extra);
     this.db.addEvent(runId, 'task:status-changed', taskId, { status, ...extra }, this.now());
-    this.events.emit('task:status-changed', { runId, taskId, status, ...(extra.error === undefined ? {} : { error: extra.error }) });
+    this.events.emit('task:status-changed', {
+      runId,
+      taskId,
+      status,
+      ...(extra.error === undefined ? {} : { error: extra.error }),
+    });
   }
 
   /**
@@ -525,21 +592,41 @@ export class Orchestrator {
    * a headless run that paused to ask goes on after `haco approve` + `haco resume`). On the
    * dashboard the agent waits for the answer; headless, its attempt is stopped and the run pauses.
    */
-  private async askPermission(runId: string, task: TaskSpec, request: PermissionRequest): Promise<PermissionDecision> {
+  private async askPermission(
+    runId: string,
+    task: TaskSpec,
+    request: PermissionRequest,
+  ): Promise<PermissionDecision> {
     const { config } = this.db.runInputs(runId);
-    const outcome = decidePermission(request, taskPermissionPolicy(this.repoRoot, task.files, config.permissions));
+    const outcome = decidePermission(
+      request,
+      taskPermissionPolicy(this.repoRoot, task.files, config.permissions),
+    );
     if ('decision' in outcome) {
-      if (outcome.decision.behavior === 'deny') this.log(runId, task.id, `refused ${request.tool}: ${outcome.decision.message}`);
+      if (outcome.decision.behavior === 'deny')
+        this.log(runId, task.id, `refused ${request.tool}: ${outcome.decision.message}`);
       return outcome.decision;
     }
     const key = `${request.tool} ${JSON.stringify(request.action)}`;
     const asked = this.db
       .getBreakpoints(runId)
-      .filter((b) => b.kind === 'agent_permission' && b.taskId === task.id && (b.details as { key?: string }).key === key);
+      .filter(
+        (b) =>
+          b.kind === 'agent_permission' &&
+          b.taskId === task.id &&
+          (b.details as { key?: string }).key === key,
+      );
     const settled = asked.find((b) => b.status !== 'pending');
-    const refused: PermissionDecision = { behavior: 'deny', message: `haco: the user refused ${request.tool} here. Find another way.` };
+    const refused: PermissionDecision = {
+      behavior: 'deny',
+      message: `haco: the user refused ${request.tool} here. Find another way.`,
+    };
     if (settled) return settled.status === 'approved' ? { behavior: 'allow' } : refused;
-    const bp = asked[0] ?? this.openBreakpoint(runId, task.id, 'agent_permission', `${task.id}: ${outcome.breakpoint.message}`, { key });
+    const bp =
+      asked[0] ??
+      this.openBreakpoint(runId, task.id, 'agent_permission', `${task.id}: ${outcome.breakpoint.message}`, {
+        key,
+      });
     this.wake();
     if (!this.isInteractive) {
       this.taskAborts.get(task.id)?.abort();
@@ -550,7 +637,11 @@ export class Orchestrator {
   }
 
   /** Resolves with a breakpoint's answer, or 'rejected' when the attempt is stopped first. */
-  private answerOf(runId: string, breakpointId: number, stop: AbortSignal | undefined): Promise<'approved' | 'rejected'> {
+  private answerOf(
+    runId: string,
+    breakpointId: number,
+    stop: AbortSignal | undefined,
+  ): Promise<'approved' | 'rejected'> {
     return new Promise((resolve) => {
       const off = this.events.on('breakpoint:answered', (b) => {
         if (b.id !== breakpointId) return;
@@ -566,10 +657,14 @@ export class Orchestrator {
       }
       const signals = [this.abort.signal, ...(stop ? [stop] : [])];
       for (const signal of signals) {
-        signal.addEventListener('abort', () => {
-          off();
-          resolve('rejected');
-        }, { once: true });
+        signal.addEventListener(
+          'abort',
+          () => {
+            off();
+            resolve('rejected');
+          },
+          { once: true },
+        );
       }
     });
   }

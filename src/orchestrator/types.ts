@@ -13,15 +13,7 @@ export type RunStatus =
 
 /** Task life cycle (DESIGN.md, "Concepts"). */
 export type TaskStatus =
-  | 'pending'
-  | 'ready'
-  | 'running'
-  | 'verifying'
-  | 'reviewing'
-  | 'done'
-  | 'failed'
-  | 'skipped'
-  | 'rolled_back';
+  'pending' | 'ready' | 'running' | 'verifying' | 'reviewing' | 'done' | 'failed' | 'skipped' | 'rolled_back';
 
 /** One agent session for one task. */
 export type AttemptStatus = 'running' | 'verifying' | 'passed' | 'failed' | 'timed_out' | 'interrupted';
@@ -41,7 +33,12 @@ export type BreakpointStatus = 'pending' | 'approved' | 'rejected';
 export type BreakpointAnswer = 'approve' | 'reject';
 
 /** Statuses a run never leaves by itself. */
-export const TERMINAL_RUN: ReadonlySet<RunStatus> = new Set(['completed', 'failed', 'cancelled', 'rolled_back']);
+export const TERMINAL_RUN: ReadonlySet<RunStatus> = new Set([
+  'completed',
+  'failed',
+  'cancelled',
+  'rolled_back',
+]);
 /** Statuses a task never leaves during a run. */
 export const TERMINAL_TASK: ReadonlySet<TaskStatus> = new Set(['done', 'failed', 'skipped', 'rolled_back']);
 
@@ -120,8 +117,20 @@ export interface RunSummary {
    * work tree now (`[]` for a task that never started); present when the caller measured them
    * (`haco status --json` does).
    */
-  tasks: Array<{ id: string; status: TaskStatus; attempts: number; commit: string | null; changed_files?: ChangedFile[] }>;
-  breakpoints: Array<{ id: number; kind: BreakpointKind; task: string | null; message: string; status: BreakpointStatus }>;
+  tasks: Array<{
+    id: string;
+    status: TaskStatus;
+    attempts: number;
+    commit: string | null;
+    changed_files?: ChangedFile[];
+  }>;
+  breakpoints: Array<{
+    id: number;
+    kind: BreakpointKind;
+    task: string | null;
+    message: string;
+    status: BreakpointStatus;
+  }>;
   /** Sum of every attempt's reported cost, USD. */
   cost_usd: number;
   /** From the run's first start to its end (or now), ms. */

@@ -14,10 +14,22 @@ export interface VerifyResult {
  * Each runs in its own process group, killed whole at `timeoutMs`.
  * @param timeoutMs per command, ms
  */
-export async function runVerify(commands: readonly string[], cwd: string, timeoutMs: number): Promise<VerifyResult> {
+export async function runVerify(
+  commands: readonly string[],
+  cwd: string,
+  timeoutMs: number,
+): Promise<VerifyResult> {
   let output = '';
   for (const command of commands) {
-    const child = execa(command, { shell: true, cwd, all: true, reject: false, detached: true, stdin: 'ignore', env: { CI: '1' } });
+    const child = execa(command, {
+      shell: true,
+      cwd,
+      all: true,
+      reject: false,
+      detached: true,
+      stdin: 'ignore',
+      env: { CI: '1' },
+    });
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -26,7 +38,9 @@ export async function runVerify(commands: readonly string[], cwd: string, timeou
     const result = await child;
     clearTimeout(timer);
     if (child.pid) await killProcessGroup(child.pid, 200);
-    const code = timedOut ? `timed out after ${timeoutMs} ms` : `exit ${result.exitCode ?? result.signal ?? '?'}`;
+    const code = timedOut
+      ? `timed out after ${timeoutMs} ms`
+      : `exit ${result.exitCode ?? result.signal ?? '?'}`;
     output += `$ ${command}\n${result.all ?? ''}${result.all?.endsWith('\n') || !result.all ? '' : '\n'}[${code}]\n`;
     if (timedOut || result.exitCode !== 0) return { ok: false, output };
   }

@@ -45,7 +45,10 @@ export class OwnershipLedger {
    * The running task whose active claims meet `patterns`, if any (the scheduler never starts a
    * task that would overlap one, even when the plan validated).
    */
-  conflict(taskId: string, patterns: readonly string[]): { taskId: string; pair: [string, string] } | undefined {
+  conflict(
+    taskId: string,
+    patterns: readonly string[],
+  ): { taskId: string; pair: [string, string] } | undefined {
     const byTask = new Map<string, string[]>();
     for (const c of this.claims.active(this.runId)) {
       if (c.taskId === taskId) continue;
@@ -61,8 +64,10 @@ export class OwnershipLedger {
   /** Who owns a repo-relative path: a running task's claim first, then any task of the plan. */
   ownerOf(path: string): PathOwner {
     const byTask = new Map<string, string[]>();
-    for (const c of this.claims.active(this.runId)) byTask.set(c.taskId, [...(byTask.get(c.taskId) ?? []), c.pattern]);
-    for (const [taskId, patterns] of byTask) if (ownershipMatcher(patterns)(path)) return { kind: 'running', taskId };
+    for (const c of this.claims.active(this.runId))
+      byTask.set(c.taskId, [...(byTask.get(c.taskId) ?? []), c.pattern]);
+    for (const [taskId, patterns] of byTask)
+      if (ownershipMatcher(patterns)(path)) return { kind: 'running', taskId };
     for (const [taskId, patterns] of this.planned) {
       const all = [...patterns, ...this.claims.granted(this.runId, taskId)];
       if (ownershipMatcher(all)(path)) return { kind: 'idle', taskId };

@@ -21,7 +21,8 @@ export function normaliseOwnedPath(raw: string): { pattern: string } | { error: 
     return { error: `"${raw}" is absolute; owned paths are relative to the repository root` };
   }
   if (text.includes('\\')) return { error: `"${raw}" uses backslashes; use / between directories` };
-  if (text.startsWith('!')) return { error: `"${raw}" is a negated pattern, which would own everything else; list the paths to own` };
+  if (text.startsWith('!'))
+    return { error: `"${raw}" is a negated pattern, which would own everything else; list the paths to own` };
   const isDir = text.endsWith('/');
   const segments = text.split('/').filter((s) => s !== '' && s !== '.');
   if (segments.length === 0) return { error: `"${raw}" names the whole repository; own specific paths` };
@@ -36,7 +37,8 @@ export function normaliseOwnedPath(raw: string): { pattern: string } | { error: 
   }
   const first = segments[0]?.toLowerCase();
   if (first === '.git') return { error: `"${raw}" is inside .git/, git's own data, which no task may own` };
-  if (first === '.haco') return { error: `"${raw}" is inside .haco/, haco's own state, which no task may own` };
+  if (first === '.haco')
+    return { error: `"${raw}" is inside .haco/, haco's own state, which no task may own` };
   if (isDir) segments.push('**');
   return { pattern: segments.join('/') };
 }
@@ -104,7 +106,8 @@ function hasOpenGroup(segment: string): boolean {
  */
 function walkSegments(pattern: string): string[] {
   const segments = pattern.split('/').filter((s) => s !== '' && s !== '.');
-  if (pattern.startsWith('!') || segments.some(hasOpenGroup)) return [...literalPrefix(segments.join('/')), '**'];
+  if (pattern.startsWith('!') || segments.some(hasOpenGroup))
+    return [...literalPrefix(segments.join('/')), '**'];
   if (!segments.some(isGlobSegment) || pattern.endsWith('/')) segments.push('**');
   return segments;
 }

@@ -13,7 +13,9 @@ import { describeYamlError } from '../lib/issues.js';
  */
 function describeJsonError(error: Error, text: string): string {
   const message = error.message.replace(/ in JSON at position \d+.*$/, '');
-  const position = /at position (\d+)/.exec(error.message)?.[1] ?? (/end of JSON input/.test(message) ? String(text.length) : undefined);
+  const position =
+    /at position (\d+)/.exec(error.message)?.[1] ??
+    (/end of JSON input/.test(message) ? String(text.length) : undefined);
   if (position === undefined) return `: ${message}`;
   const before = text.slice(0, Number(position));
   const line = before.split('\n').length;
@@ -35,7 +37,9 @@ export function readPlanData(file: string, shown = file): unknown {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new PlanError([`${shown}: cannot read plan: ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}`]);
+    throw new PlanError([
+      `${shown}: cannot read plan: ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}`,
+    ]);
   }
   let data: unknown;
   if (extname(file).toLowerCase() === '.json') {
@@ -50,6 +54,7 @@ export function readPlanData(file: string, shown = file): unknown {
     if (first) throw new PlanError([`${shown}: invalid YAML at ${describeYamlError(first)}`]);
     data = doc.toJS() as unknown;
   }
-  if (data === null || data === undefined) throw new PlanError([`${shown}: the plan is empty (expected version, goal and tasks)`]);
+  if (data === null || data === undefined)
+    throw new PlanError([`${shown}: the plan is empty (expected version, goal and tasks)`]);
   return data;
 }

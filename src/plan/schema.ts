@@ -5,7 +5,10 @@ import { DurationSchema } from '../config/schema.js';
 /** A task id: letters, digits, `-`, `_`, `.`; used in commit messages and file names. */
 export const TaskIdSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'task ids use letters, digits, - _ . (at most 64, no leading symbol)');
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/,
+    'task ids use letters, digits, - _ . (at most 64, no leading symbol)',
+  );
 
 const WHOLE_0_20 = 'expected a whole number from 0 to 20';
 
@@ -32,7 +35,10 @@ export const PlanTaskSchema = z.strictObject({
 
 /** A plan file: `version: 1`, a goal and at least one task. */
 export const PlanSchema = z.strictObject({
-  version: z.literal(1, { error: (issue) => `unsupported version ${JSON.stringify(issue.input) ?? 'undefined'}; this haco reads version 1` }),
+  version: z.literal(1, {
+    error: (issue) =>
+      `unsupported version ${JSON.stringify(issue.input) ?? 'undefined'}; this haco reads version 1`,
+  }),
   goal: z.string().min(1),
   tasks: z.array(PlanTaskSchema).min(1, 'a plan needs at least one task'),
 });

@@ -97,7 +97,11 @@ export function checkPlan(
   const firstIndex = new Map<string, number>();
   plan.tasks.forEach((task, i) => {
     const prev = firstIndex.get(task.id);
-    if (prev !== undefined) problems.push({ path: `tasks[${i}].id`, message: `duplicate task id "${task.id}" (also tasks[${prev}])` });
+    if (prev !== undefined)
+      problems.push({
+        path: `tasks[${i}].id`,
+        message: `duplicate task id "${task.id}" (also tasks[${prev}])`,
+      });
     else firstIndex.set(task.id, i);
   });
   const deps = new Map<string, string[]>();
@@ -106,14 +110,20 @@ export function checkPlan(
   plan.tasks.forEach((task, i) => {
     const at = `tasks[${i}]`;
     task.depends_on.forEach((dep, d) => {
-      if (dep === task.id) problems.push({ path: `${at}.depends_on[${d}]`, message: `task "${task.id}" depends on itself` });
-      else if (!firstIndex.has(dep)) problems.push({ path: `${at}.depends_on[${d}]`, message: `unknown task "${dep}"` });
+      if (dep === task.id)
+        problems.push({ path: `${at}.depends_on[${d}]`, message: `task "${task.id}" depends on itself` });
+      else if (!firstIndex.has(dep))
+        problems.push({ path: `${at}.depends_on[${d}]`, message: `unknown task "${dep}"` });
     });
     const agent = task.agent ?? config.defaults.agent;
-    if (agent === undefined) problems.push({ path: `${at}.agent`, message: 'no agent given and config has no defaults.agent' });
+    if (agent === undefined)
+      problems.push({ path: `${at}.agent`, message: 'no agent given and config has no defaults.agent' });
     else if (!(agent in config.agents)) {
       const known = Object.keys(config.agents).join(', ') || 'none';
-      problems.push({ path: task.agent ? `${at}.agent` : `${at}`, message: `unknown agent "${agent}" (configured: ${known})` });
+      problems.push({
+        path: task.agent ? `${at}.agent` : `${at}`,
+        message: `unknown agent "${agent}" (configured: ${known})`,
+      });
     }
     const owned: string[] = [];
     task.files.forEach((raw, f) => {
@@ -124,7 +134,10 @@ export function checkPlan(
       owned.push(result.pattern);
     });
     if (!deps.has(task.id)) {
-      deps.set(task.id, task.depends_on.filter((d) => d !== task.id));
+      deps.set(
+        task.id,
+        task.depends_on.filter((d) => d !== task.id),
+      );
       patterns.set(task.id, owned);
     }
     specs.push({
@@ -143,7 +156,10 @@ export function checkPlan(
   const cycles = findCycles(deps);
   for (const cycle of cycles) {
     const first = cycle[0] ?? '';
-    problems.push({ path: `tasks[${firstIndex.get(first) ?? 0}].depends_on`, message: `dependency cycle: ${cycle.join(' -> ')}` });
+    problems.push({
+      path: `tasks[${firstIndex.get(first) ?? 0}].depends_on`,
+      message: `dependency cycle: ${cycle.join(' -> ')}`,
+    });
   }
   if (cycles.length === 0) problems.push(...overlapProblems([...deps.keys()], deps, patterns, firstIndex));
   return problems.length ? { problems } : { problems, plan: { version: 1, goal: plan.goal, tasks: specs } };

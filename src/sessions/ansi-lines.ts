@@ -58,7 +58,8 @@ export function viewportToAnsi(term: Terminal): string[] {
   const buffer = term.buffer.active;
   const scratch = buffer.getNullCell();
   const out: string[] = [];
-  for (let y = 0; y < term.rows; y++) out.push(lineToAnsi(buffer.getLine(buffer.viewportY + y), term.cols, scratch));
+  for (let y = 0; y < term.rows; y++)
+    out.push(lineToAnsi(buffer.getLine(buffer.viewportY + y), term.cols, scratch));
   return out;
 }
 
@@ -66,6 +67,7 @@ export function viewportToAnsi(term: Terminal): string[] {
 export function viewportToText(term: Terminal): string[] {
   const buffer = term.buffer.active;
   const out: string[] = [];
-  for (let y = 0; y < term.rows; y++) out.push(buffer.getLine(buffer.viewportY + y)?.translateToString(true) ?? '');
+  for (let y = 0; y < term.rows; y++)
+    out.push(buffer.getLine(buffer.viewportY + y)?.translateToString(true) ?? '');
   return out;
 }

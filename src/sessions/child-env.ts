@@ -5,7 +5,8 @@
  */
 export function childEnv(extra: Readonly<Record<string, string | undefined>> = {}): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries({ ...process.env, ...extra })) if (value !== undefined) env[key] = value;
+  for (const [key, value] of Object.entries({ ...process.env, ...extra }))
+    if (value !== undefined) env[key] = value;
   delete env.CI;
   delete env.CONTINUOUS_INTEGRATION;
   env.TERM = 'xterm-256color';

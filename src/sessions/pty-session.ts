@@ -87,7 +87,9 @@ export class PtySession {
     const cols = options.cols ?? 100;
     const rows = options.rows ?? 30;
     this.term = new Terminal({ cols, rows, scrollback: 2000, allowProposedApi: true, logLevel: 'off' });
-    this.transcript = options.transcriptFile ? createWriteStream(options.transcriptFile, { flags: 'a' }) : undefined;
+    this.transcript = options.transcriptFile
+      ? createWriteStream(options.transcriptFile, { flags: 'a' })
+      : undefined;
     const fifo = options.stdinFifo;
     if (fifo !== undefined) makeFifo(fifo);
     const [command, args] =
@@ -95,7 +97,13 @@ export class PtySession {
         ? [options.command, [...options.args]]
         : ['/bin/sh', ['-c', FIFO_STDIN_SCRIPT, 'haco-stdin', fifo, options.command, ...options.args]];
     try {
-      this.proc = pty.spawn(command, args, { name: 'xterm-256color', cols, rows, cwd: options.cwd, env: childEnv(options.env) });
+      this.proc = pty.spawn(command, args, {
+        name: 'xterm-256color',
+        cols,
+        rows,
+        cwd: options.cwd,
+        env: childEnv(options.env),
+      });
     } catch (error) {
       if (fifo !== undefined) rmSync(fifo, { force: true });
       throw error;
@@ -150,7 +158,8 @@ export class PtySession {
    * @throws Error when the session was started without `stdinFifo`
    */
   writeInput(line: string): void {
-    if (this.options.stdinFifo === undefined) throw new Error('this session reads its stdin from the pty; use write()');
+    if (this.options.stdinFifo === undefined)
+      throw new Error('this session reads its stdin from the pty; use write()');
     if (this.hasExited || !this.input || this.input.destroyed || this.input.writableEnded) return;
     this.input.write(`${line}\n`);
   }

@@ -20,11 +20,16 @@ export class ContentBaseline {
    * or line-ending conversion (`git hash-object --no-filters`), so a restore is byte for byte.
    */
   static async capture(root: string): Promise<ContentBaseline> {
-    const listed = (await execa('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root })).stdout;
+    const listed = (
+      await execa('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: root })
+    ).stdout;
     const paths = [...new Set(listed.split('\0').filter((p) => p && existsSync(join(root, p))))];
     const blobs = new Map<string, string>();
     if (paths.length) {
-      const out = await execa('git', ['hash-object', '-w', '--no-filters', '--stdin-paths'], { cwd: root, input: paths.join('\n') });
+      const out = await execa('git', ['hash-object', '-w', '--no-filters', '--stdin-paths'], {
+        cwd: root,
+        input: paths.join('\n'),
+      });
       out.stdout.split('\n').forEach((blob, i) => {
         const path = paths[i];
         if (path !== undefined && blob) blobs.set(path, blob);
@@ -47,7 +52,10 @@ export class ContentBaseline {
   /** Hashes a path's current content into the object store; null when it does not exist. */
   async current(path: string): Promise<string | null> {
     if (!existsSync(join(this.root, path))) return null;
-    const out = await execa('git', ['hash-object', '-w', '--no-filters', '--', path], { cwd: this.root, reject: false });
+    const out = await execa('git', ['hash-object', '-w', '--no-filters', '--', path], {
+      cwd: this.root,
+      reject: false,
+    });
     return out.exitCode === 0 ? out.stdout.trim() : null;
   }
 
@@ -58,7 +66,6 @@ export class ContentBaseline {
     else this.blobs.set(path, blob);
     return blob;
   }
-
 }
 
 /**
@@ -71,7 +78,11 @@ export async function restoreBlob(root: string, path: string, blob: string | nul
     if (existsSync(abs)) unlinkSync(abs);
     return;
   }
-  const content = await execa('git', ['cat-file', 'blob', blob], { cwd: root, encoding: 'buffer', stripFinalNewline: false });
+  const content = await execa('git', ['cat-file', 'blob', blob], {
+    cwd: root,
+    encoding: 'buffer',
+    stripFinalNewline: false,
+  });
   mkdirSync(dirname(abs), { recursive: true });
   writeFileSync(abs, content.stdout);
 }

@@ -38,7 +38,9 @@ export class Workspace {
     try {
       root = (await simpleGit({ baseDir: cwd }).revparse(['--show-toplevel'])).trim();
     } catch {
-      throw new UsageError(`${cwd}: not inside a git repository (haco runs tasks in a git work tree; run git init)`);
+      throw new UsageError(
+        `${cwd}: not inside a git repository (haco runs tasks in a git work tree; run git init)`,
+      );
     }
     return new Workspace(root);
   }
@@ -79,7 +81,12 @@ export class Workspace {
   async checkpoint(patterns: readonly string[]): Promise<CheckpointEntry[]> {
     const files = await this.ownedFiles(patterns);
     const blobs = files.length
-      ? (await execa('git', ['hash-object', '-w', '--no-filters', '--stdin-paths'], { cwd: this.root, input: files.join('\n') })).stdout.split('\n')
+      ? (
+          await execa('git', ['hash-object', '-w', '--no-filters', '--stdin-paths'], {
+            cwd: this.root,
+            input: files.join('\n'),
+          })
+        ).stdout.split('\n')
       : [];
     const entries: CheckpointEntry[] = files.map((path, i) => ({
       path,
@@ -87,7 +94,8 @@ export class Workspace {
       mode: statSync(join(this.root, path)).mode & 0o777,
     }));
     for (const pattern of patterns) {
-      if (/[*?[\]{}()!+@]/.test(pattern) || files.some((f) => f === pattern || f.startsWith(`${pattern}/`))) continue;
+      if (/[*?[\]{}()!+@]/.test(pattern) || files.some((f) => f === pattern || f.startsWith(`${pattern}/`)))
+        continue;
       entries.push({ path: pattern, blob: null });
     }
     return entries;
@@ -153,7 +161,9 @@ export class Workspace {
     await this.git.raw(['add', '-A', '--', ...paths]);
     const staged = await this.git.raw(['diff', '--cached', '--name-only', '-z', '--', ...paths]);
     if (!staged.replace(/\0/g, '')) return null;
-    const identity = (await this.hasIdentity()) ? [] : ['-c', 'user.name=haco', '-c', 'user.email=haco@localhost'];
+    const identity = (await this.hasIdentity())
+      ? []
+      : ['-c', 'user.name=haco', '-c', 'user.email=haco@localhost'];
     await this.git.raw([...identity, 'commit', '--no-verify', '-q', '-m', message, '--only', '--', ...paths]);
     return (await this.head()) ?? null;
   }

@@ -44,10 +44,14 @@ export class RepoWatcher {
    * @param onChange called for each change to a non-ignored file
    */
   static async start(root: string, onChange: (change: FileChange) => void): Promise<RepoWatcher> {
-    const listed = await execa('git', ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory'], {
-      cwd: root,
-      reject: false,
-    });
+    const listed = await execa(
+      'git',
+      ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory'],
+      {
+        cwd: root,
+        reject: false,
+      },
+    );
     const ignoredPrefixes = (listed.stdout ?? '').split('\0').filter(Boolean);
     const isIgnored = (rel: string): boolean => {
       if (rel === '') return false;

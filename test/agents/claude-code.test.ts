@@ -1,11 +1,17 @@
 import { describe, expect, it } from 'vitest';
 
-import { claudeCodeAdapter, claudeToolAction, parseClaudeLine, READ_TOOLS } from '../../agents/claude-code.js';
+import {
+  claudeCodeAdapter,
+  claudeToolAction,
+  parseClaudeLine,
+  READ_TOOLS,
+} from '../../agents/claude-code.js';
 import type { LaunchContext, PermissionRequest } from '../../agents/types.js';
 import type { TaskSpec } from '../../src/plan/schema.js';
 
 // Lines recorded from claude 2.1.112 (-p --verbose --output-format stream-json), shortened.
-const INIT = '{"type":"system","subtype":"init","cwd":"/r","session_id":"0b5c1e2a-1111-4222-8333-944445555666","tools":["Write"],"model":"claude-sonnet-4-5"}';
+const INIT =
+  '{"type":"system","subtype":"init","cwd":"/r","session_id":"0b5c1e2a-1111-4222-8333-944445555666","tools":["Write"],"model":"claude-sonnet-4-5"}';
 const TOOL_USE =
   '{"type":"assistant","message":{"content":[{"type":"tool_use","id":"toolu_1","name":"Write","input":{"file_path":"/r/src/a.ts","content":"x"}}]},"session_id":"0b5c1e2a-1111-4222-8333-944445555666"}';
 const DENIED =
@@ -41,7 +47,10 @@ describe('parseClaudeLine', () => {
 
   it('shows tool uses and refused tool results', () => {
     expect(parseClaudeLine(TOOL_USE)).toEqual([{ type: 'display', text: '● Write(/r/src/a.ts)' }]);
-    expect(parseClaudeLine(DENIED)[0]).toMatchObject({ type: 'display', text: expect.stringContaining('error: Claude requested permissions') });
+    expect(parseClaudeLine(DENIED)[0]).toMatchObject({
+      type: 'display',
+      text: expect.stringContaining('error: Claude requested permissions'),
+    });
   });
 
   it('ends at the result event with cost (USD) and usage', () => {
@@ -62,7 +71,9 @@ describe('parseClaudeLine', () => {
   });
 
   it('shows non-JSON lines and drops terminal-reset noise', () => {
-    expect(parseClaudeLine('Error: something broke')).toEqual([{ type: 'display', text: 'Error: something broke' }]);
+    expect(parseClaudeLine('Error: something broke')).toEqual([
+      { type: 'display', text: 'Error: something broke' },
+    ]);
     expect(parseClaudeLine('\x1b[?1006l\x1b[?25h\x1b]0;\x07')).toEqual([]);
   });
 });
@@ -83,14 +94,19 @@ describe('permission requests (--permission-prompt-tool stdio)', () => {
     expect(parseClaudeLine(CAN_USE_BASH)).toEqual([
       {
         type: 'permission',
-        request: expect.objectContaining({ tool: 'Bash', action: { kind: 'shell', command: 'rm -rf foo' } }) as PermissionRequest,
+        request: expect.objectContaining({
+          tool: 'Bash',
+          action: { kind: 'shell', command: 'rm -rf foo' },
+        }) as PermissionRequest,
       },
     ]);
   });
 
   it('shows control requests it cannot answer instead of dropping them', () => {
     const line = '{"type":"control_request","request_id":"x","request":{"subtype":"hook_callback"}}';
-    expect(parseClaudeLine(line)).toEqual([{ type: 'display', text: '? unhandled control request hook_callback' }]);
+    expect(parseClaudeLine(line)).toEqual([
+      { type: 'display', text: '? unhandled control request hook_callback' },
+    ]);
   });
 
   it.each([
@@ -100,7 +116,11 @@ describe('permission requests (--permission-prompt-tool stdio)', () => {
     ['Write', { file_path: '/r/a.ts', content: '' }, { kind: 'write', paths: ['/r/a.ts'] }],
     ['Edit', { file_path: 'a.ts', old_string: 'a', new_string: 'b' }, { kind: 'write', paths: ['a.ts'] }],
     ['MultiEdit', { file_path: '/r/b.ts', edits: [] }, { kind: 'write', paths: ['/r/b.ts'] }],
-    ['NotebookEdit', { notebook_path: '/r/n.ipynb', new_source: '' }, { kind: 'write', paths: ['/r/n.ipynb'] }],
+    [
+      'NotebookEdit',
+      { notebook_path: '/r/n.ipynb', new_source: '' },
+      { kind: 'write', paths: ['/r/n.ipynb'] },
+    ],
     ['Write', { content: 'no path' }, { kind: 'write', paths: [] }],
     ['Bash', { command: 'npm test', description: 'run tests' }, { kind: 'shell', command: 'npm test' }],
     ['WebFetch', { url: 'https://example.com' }, { kind: 'other' }],
@@ -123,9 +143,15 @@ describe('permission requests (--permission-prompt-tool stdio)', () => {
     });
     const deny = stdin.answerPermission(signal.request, { behavior: 'deny', message: 'haco: no' });
     expect(deny).not.toContain('\n');
-    expect(JSON.parse(deny)).toMatchObject({ response: { request_id: signal.request.requestId, response: { behavior: 'deny', message: 'haco: no' } } });
-    expect(stdin.describePermission(signal.request, { behavior: 'allow' })).toBe('? Write(/r/other/secret.txt) — allowed');
-    expect(stdin.describePermission(signal.request, { behavior: 'deny', message: 'haco: no' })).toBe('? Write(/r/other/secret.txt) — denied');
+    expect(JSON.parse(deny)).toMatchObject({
+      response: { request_id: signal.request.requestId, response: { behavior: 'deny', message: 'haco: no' } },
+    });
+    expect(stdin.describePermission(signal.request, { behavior: 'allow' })).toBe(
+      '? Write(/r/other/secret.txt) — allowed',
+    );
+    expect(stdin.describePermission(signal.request, { behavior: 'deny', message: 'haco: no' })).toBe(
+      '? Write(/r/other/secret.txt) — denied',
+    );
   });
 });
 

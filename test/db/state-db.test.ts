@@ -23,7 +23,18 @@ const plan: Plan = {
   version: 1,
   goal: 'g',
   tasks: [
-    { id: 'a', title: 'A', agent: 'claude', files: ['a.ts'], dependsOn: [], prompt: 'p', acceptance: [], verify: [], timeoutMs: 1000, retries: 0 },
+    {
+      id: 'a',
+      title: 'A',
+      agent: 'claude',
+      files: ['a.ts'],
+      dependsOn: [],
+      prompt: 'p',
+      acceptance: [],
+      verify: [],
+      timeoutMs: 1000,
+      retries: 0,
+    },
   ],
 };
 
@@ -51,16 +62,37 @@ describe('StateDb', () => {
   it('records a run with its tasks and answers a breakpoint exactly once', () => {
     const db = new StateDb(tempFile());
     const { config } = loadConfig({ home: tmpdir() + '/nonexistent-home' });
-    db.createRun({ id: 'r1', plan, planFile: 'plan.yaml', config, status: 'awaiting_approval', baseHead: null, concurrency: 2, now: 10 });
+    db.createRun({
+      id: 'r1',
+      plan,
+      planFile: 'plan.yaml',
+      config,
+      status: 'awaiting_approval',
+      baseHead: null,
+      concurrency: 2,
+      now: 10,
+    });
     expect(db.getTasks('r1').map((t) => [t.id, t.status, t.files])).toEqual([['a', 'pending', ['a.ts']]]);
     expect(db.runInputs('r1').plan).toEqual(plan);
-    const bp = db.openBreakpoint({ runId: 'r1', taskId: null, kind: 'plan_approval', message: 'm', answers: ['approve', 'reject'], now: 11 });
+    const bp = db.openBreakpoint({
+      runId: 'r1',
+      taskId: null,
+      kind: 'plan_approval',
+      message: 'm',
+      answers: ['approve', 'reject'],
+      now: 11,
+    });
     expect(db.answerBreakpoint(bp, 'approve', 'cli', 12)).toBe(true);
     expect(db.answerBreakpoint(bp, 'reject', 'cli', 13)).toBe(false);
     expect(db.getBreakpoints('r1')[0]).toMatchObject({ status: 'approved', answeredBy: 'cli' });
     db.setTaskStatus('r1', 'a', 'running', 20);
     db.setTaskStatus('r1', 'a', 'done', 30, { commitSha: 'abc' });
-    expect(db.getTasks('r1')[0]).toMatchObject({ status: 'done', startedAt: 20, endedAt: 30, commitSha: 'abc' });
+    expect(db.getTasks('r1')[0]).toMatchObject({
+      status: 'done',
+      startedAt: 20,
+      endedAt: 30,
+      commitSha: 'abc',
+    });
     db.close();
   });
 });

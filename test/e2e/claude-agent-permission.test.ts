@@ -13,7 +13,11 @@ import { loadConfig } from '../../src/config/load.js';
 import { Orchestrator } from '../../src/orchestrator/orchestrator.js';
 import type { RunSummary } from '../../src/orchestrator/types.js';
 import { loadPlan } from '../../src/plan/validate.js';
-import { startAnthropicServer, type ReceivedRequest, type ScriptedTurn } from '../helpers/anthropic-server.js';
+import {
+  startAnthropicServer,
+  type ReceivedRequest,
+  type ScriptedTurn,
+} from '../helpers/anthropic-server.js';
 import { claudeAgent } from '../helpers/claude.js';
 import { runHaco } from '../helpers/cli.js';
 import { makeRepo, type TempRepo } from '../helpers/repo.js';
@@ -31,13 +35,21 @@ afterEach(async () => {
 function script(repo: TempRepo) {
   return (req: ReceivedRequest): ScriptedTurn | undefined => {
     const last = (req.body.messages as Array<{ content: unknown }>).at(-1)?.content;
-    const results = Array.isArray(last) ? (last as Array<{ type: string; is_error?: boolean }>).filter((b) => b.type === 'tool_result') : [];
+    const results = Array.isArray(last)
+      ? (last as Array<{ type: string; is_error?: boolean }>).filter((b) => b.type === 'tool_result')
+      : [];
     if (results.length === 0) {
-      return { toolUses: [{ name: 'Bash', input: { command: 'node -e "console.log(6 * 7)"', description: 'compute' } }] };
+      return {
+        toolUses: [
+          { name: 'Bash', input: { command: 'node -e "console.log(6 * 7)"', description: 'compute' } },
+        ],
+      };
     }
     if (results[0]?.is_error) return { text: 'I may not run that.' };
     if (JSON.stringify(last).includes('42')) {
-      return { toolUses: [{ name: 'Write', input: { file_path: join(repo.root, 'src/add.js'), content: ADD_JS } }] };
+      return {
+        toolUses: [{ name: 'Write', input: { file_path: join(repo.root, 'src/add.js'), content: ADD_JS } }],
+      };
     }
     return undefined;
   };
@@ -48,11 +60,21 @@ async function setup(): Promise<{ repo: TempRepo }> {
   cleanups.push(() => repo.dispose());
   const server = await startAnthropicServer(script(repo));
   cleanups.push(() => server.close());
-  writeFileSync(join(repo.root, 'claude.yaml'), stringify({ agents: { claude: claudeAgent(server) }, defaults: { agent: 'claude' } }));
+  writeFileSync(
+    join(repo.root, 'claude.yaml'),
+    stringify({ agents: { claude: claudeAgent(server) }, defaults: { agent: 'claude' } }),
+  );
   const plan = {
     version: 1,
     goal: 'Write add',
-    tasks: [{ id: 'add', files: ['src/add.js'], prompt: 'Implement add in src/add.js.', verify: ['node --test test/add.test.js'] }],
+    tasks: [
+      {
+        id: 'add',
+        files: ['src/add.js'],
+        prompt: 'Implement add in src/add.js.',
+        verify: ['node --test test/add.test.js'],
+      },
+    ],
   };
   writeFileSync(join(repo.root, 'one.yaml'), stringify(plan));
   return { repo };
@@ -65,7 +87,11 @@ it('headless: a shell command outside the allowlist pauses the run; approve + re
   expect(paused.exitCode).toBe(3);
   const summary = JSON.parse(paused.stdout) as RunSummary;
   const asked = summary.breakpoints.find((b) => b.kind === 'agent_permission');
-  expect(asked).toMatchObject({ task: 'add', status: 'pending', message: expect.stringContaining('console.log(6 * 7)') });
+  expect(asked).toMatchObject({
+    task: 'add',
+    status: 'pending',
+    message: expect.stringContaining('console.log(6 * 7)'),
+  });
 
   expect((await runHaco(['approve', summary.run_id, String(asked!.id)], opts)).exitCode).toBe(0);
   const resumed = await runHaco(['resume', summary.run_id, '--json'], opts);
@@ -79,10 +105,16 @@ it('headless: a shell command outside the allowlist pauses the run; approve + re
 
 it('dashboard path: the agent waits at the breakpoint, and a rejection reaches the model', async () => {
   const { repo } = await setup();
-  const { config } = loadConfig({ repoRoot: repo.root, home: repo.home, configFile: join(repo.root, 'claude.yaml') });
+  const { config } = loadConfig({
+    repoRoot: repo.root,
+    home: repo.home,
+    configFile: join(repo.root, 'claude.yaml'),
+  });
   const core = await Orchestrator.open(repo.root);
   cleanups.push(() => core.close());
-  const runId = await core.createRun(loadPlan(join(repo.root, 'one.yaml'), config, repo.root), config, { autoApprove: true });
+  const runId = await core.createRun(loadPlan(join(repo.root, 'one.yaml'), config, repo.root), config, {
+    autoApprove: true,
+  });
   core.events.on('breakpoint:opened', (b) => {
     if (b.kind === 'agent_permission') void core.answer(runId, b.id, 'reject', 'test');
   });

@@ -152,6 +152,8 @@ it('runs a shell command on permissions.bash_allow without asking (others pause 
   const turns = server.requests.filter((r) => !r.side);
   expect(turns).toHaveLength(3);
   // `ls*` is on the default allowlist: the command ran and the model saw its output.
-  expect(lastToolResults(turns[1])).toEqual([{ isError: false, text: expect.stringContaining('index.js') as string }]);
+  expect(lastToolResults(turns[1])).toEqual([
+    { isError: false, text: expect.stringContaining('index.js') as string },
+  ]);
   expect(summary.breakpoints.filter((b) => b.kind === 'agent_permission')).toEqual([]);
 });

@@ -35,7 +35,10 @@ it('runs the real claude CLI as one worker: its file is written and committed, s
   cleanups.push(() => repo.dispose());
   const server = await startAnthropicServer((_req, turn) =>
     turn === 0
-      ? { text: 'Writing add.', toolUses: [{ name: 'Write', input: { file_path: join(repo.root, 'src/add.js'), content: ADD_JS } }] }
+      ? {
+          text: 'Writing add.',
+          toolUses: [{ name: 'Write', input: { file_path: join(repo.root, 'src/add.js'), content: ADD_JS } }],
+        }
       : undefined,
   );
   cleanups.push(() => server.close());

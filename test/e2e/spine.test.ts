@@ -40,14 +40,24 @@ describe('haco run (headless), the mathlib example', () => {
       ['power', 'done', 1],
       ['mean', 'done', 2],
     ]);
-    expect(Object.keys(summary).sort()).toEqual(['breakpoints', 'cost_usd', 'duration_ms', 'goal', 'run_id', 'status', 'tasks']);
+    expect(Object.keys(summary).sort()).toEqual([
+      'breakpoints',
+      'cost_usd',
+      'duration_ms',
+      'goal',
+      'run_id',
+      'status',
+      'tasks',
+    ]);
 
     // The recorded times show add and multiply working at the same moment, and power after both.
     const attempts = withState(repo.root, (db) => db.getAttempts(summary.run_id));
     const first = (id: string) => attempts.find((a) => a.taskId === id && a.n === 1)!;
     const [add, multiply, power] = [first('add'), first('multiply'), first('power')];
     expect(add.agentEndedAt).not.toBeNull();
-    expect(Math.max(add.startedAt, multiply.startedAt)).toBeLessThan(Math.min(add.agentEndedAt!, multiply.agentEndedAt!));
+    expect(Math.max(add.startedAt, multiply.startedAt)).toBeLessThan(
+      Math.min(add.agentEndedAt!, multiply.agentEndedAt!),
+    );
     expect(power.startedAt).toBeGreaterThanOrEqual(Math.max(add.endedAt!, multiply.endedAt!));
 
     // mean's first attempt failed verification; the retry's prompt carried that output.
@@ -55,7 +65,10 @@ describe('haco run (headless), the mathlib example', () => {
     expect(mean.map((a) => a.status)).toEqual(['failed', 'passed']);
     expect(mean[0]!.verifyOutput).toContain('node --test test/mean.test.js');
     expect(mean[0]!.verifyOutput).toMatch(/exit 1/);
-    const retryPrompt = readFileSync(join(repo.root, '.haco', 'runs', summary.run_id, 'mean', 'attempt-2', 'prompt.md'), 'utf8');
+    const retryPrompt = readFileSync(
+      join(repo.root, '.haco', 'runs', summary.run_id, 'mean', 'attempt-2', 'prompt.md'),
+      'utf8',
+    );
     expect(retryPrompt).toContain('The previous attempt failed');
     expect(retryPrompt).toContain('2.5');
 
@@ -74,7 +87,8 @@ describe('haco run (headless), the mathlib example', () => {
       expect(sha, subject).toBeDefined();
       expect(filesOf(repo, sha!)).toEqual([file]);
     }
-    for (const task of summary.tasks) expect(bySubject.get(repo.git('log', '-1', '--format=%s', task.commit!))).toBe(task.commit);
+    for (const task of summary.tasks)
+      expect(bySubject.get(repo.git('log', '-1', '--format=%s', task.commit!))).toBe(task.commit);
     // The work tree is clean: .haco/ is excluded through .git/info/exclude, not .gitignore.
     expect(repo.git('status', '--porcelain')).toBe('');
     expect(readFileSync(join(repo.root, '.git', 'info', 'exclude'), 'utf8')).toContain('/.haco/');

@@ -19,12 +19,22 @@ afterEach(async () => {
 });
 
 /** A session in `lines` mode whose stdin is a FIFO in a fresh temp dir. */
-function startWithFifo(command: string, args: string[]): { session: PtySession; lines: string[]; fifo: string } {
+function startWithFifo(
+  command: string,
+  args: string[],
+): { session: PtySession; lines: string[]; fifo: string } {
   const dir = mkdtempSync(join(tmpdir(), 'haco-fifo-'));
   dirs.push(dir);
   const fifo = join(dir, 'stdin.fifo');
   const lines: string[] = [];
-  const session = new PtySession({ command, args, cwd: dir, env: {}, stdinFifo: fifo, output: { kind: 'lines', onLine: (line) => lines.push(line) } });
+  const session = new PtySession({
+    command,
+    args,
+    cwd: dir,
+    env: {},
+    stdinFifo: fifo,
+    output: { kind: 'lines', onLine: (line) => lines.push(line) },
+  });
   sessions.push(session);
   return { session, lines, fifo };
 }
@@ -39,13 +49,25 @@ async function waitFor(test: () => boolean, what: string, ms = 5000): Promise<vo
 }
 
 function start(script: string, cols = 40, rows = 6): PtySession {
-  const session = new PtySession({ command: 'bash', args: ['-c', script], cwd: process.cwd(), env: {}, cols, rows, output: { kind: 'screen' } });
+  const session = new PtySession({
+    command: 'bash',
+    args: ['-c', script],
+    cwd: process.cwd(),
+    env: {},
+    cols,
+    rows,
+    output: { kind: 'screen' },
+  });
   sessions.push(session);
   return session;
 }
 
 /** Waits until the screen satisfies `test`, polling; fails after `ms`. */
-async function waitForScreen(session: PtySession, test: (text: string) => boolean, ms = 5000): Promise<string> {
+async function waitForScreen(
+  session: PtySession,
+  test: (text: string) => boolean,
+  ms = 5000,
+): Promise<string> {
   const deadline = Date.now() + ms;
   for (;;) {
     const text = session.text().join('\n');
@@ -85,7 +107,11 @@ describe('PtySession', () => {
     const s = start('sleep 300 & sleep 300 & echo up; wait');
     await waitForScreen(s, (t) => t.includes('up'));
     expect(groupAlive(s.pid)).toBe(true);
-    expect(runningInGroup(s.pid).map((p) => p.comm).sort()).toEqual(['bash', 'sleep', 'sleep']);
+    expect(
+      runningInGroup(s.pid)
+        .map((p) => p.comm)
+        .sort(),
+    ).toEqual(['bash', 'sleep', 'sleep']);
     await s.kill(200);
     expect(runningInGroup(s.pid)).toEqual([]);
     expect(groupAlive(s.pid)).toBe(false);
@@ -110,7 +136,10 @@ describe('PtySession', () => {
 
   describe('with a FIFO as stdin', () => {
     it('feeds lines to the program, which reads end-of-file after closeInput; the FIFO is removed at exit', async () => {
-      const { session, lines, fifo } = startWithFifo('bash', ['-c', 'while IFS= read -r l; do echo "got:$l"; done; echo "eof"; [ -t 0 ] || echo "stdin is no tty"']);
+      const { session, lines, fifo } = startWithFifo('bash', [
+        '-c',
+        'while IFS= read -r l; do echo "got:$l"; done; echo "eof"; [ -t 0 ] || echo "stdin is no tty"',
+      ]);
       expect(statSync(fifo).isFIFO()).toBe(true);
       session.writeInput('{"type":"user"}');
       await waitFor(() => lines.includes('got:{"type":"user"}'), 'the first line');

@@ -12,7 +12,9 @@ const prompt = readFileSync(process.env.HACO_PROMPT_FILE, 'utf8');
 const isRetry = prompt.includes('The previous attempt failed');
 const stepMs = Number(process.env.FAKE_AGENT_STEP_MS ?? 300);
 
-console.log(`fake-agent: task ${task.id} (run ${process.env.HACO_RUN_ID}), ${isRetry ? 'retry after a failure' : 'first attempt'}`);
+console.log(
+  `fake-agent: task ${task.id} (run ${process.env.HACO_RUN_ID}), ${isRetry ? 'retry after a failure' : 'first attempt'}`,
+);
 for (const file of (process.env.HACO_OWNED_FILES ?? '').split('\n').filter(Boolean)) {
   await sleep(stepMs);
   console.log(`fake-agent: thinking about ${file}`);
