@@ -10,9 +10,10 @@ import { makeRepo } from '../test/helpers/repo.js';
 /** Limit from the ownership issue: a violation becomes a breakpoint within 1 s of the write. */
 export const LIMIT_MS = 1000;
 
+// The time is taken just before the write, so the figure is an upper bound (it includes `date`).
 const ROGUE = `#!/bin/sh
 printf 'mine\\n' > mine.txt
-printf 'x\\n' > stray.txt; date +%s%3N >> "$ROGUE_LOG"
+date +%s%3N >> "$ROGUE_LOG"; printf 'x\\n' > stray.txt
 sleep 30
 `;
 

@@ -1,5 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
@@ -18,13 +17,13 @@ const VICTIM_AGENT = `#!/bin/sh
 printf 'victim-work\\n' > victim.txt
 `;
 
-// Misbehaves on its first attempt: writes into another task's file and into an unowned file,
-// logging each write's time (ms) outside the repo, then keeps working until it is stopped.
+// Misbehaves on its first attempt: writes into another task's file and into an unowned file, then
+// keeps working until it is stopped. (The write-to-breakpoint latency is measured in npm run bench.)
 const ROGUE_AGENT = `#!/bin/sh
 printf 'rogue-work\\n' > rogue.txt
 if [ "$HACO_ATTEMPT" = 1 ]; then
-  printf 'clobbered\\n' > victim.txt; date +%s%3N >> "$ROGUE_LOG"
-  printf 'stray\\n' > stray.txt; date +%s%3N >> "$ROGUE_LOG"
+  printf 'clobbered\\n' > victim.txt
+  printf 'stray\\n' > stray.txt
   sleep 30
 fi
 `;
@@ -55,12 +54,10 @@ function expectOnlyUserEdit(repo: TempRepo): void {
   expect(repo.git('ls-files', '--others', '--exclude-standard')).toBe('');
 }
 
-function setup(): { repo: TempRepo; logFile: string; configFile: string } {
-  const logDir = mkdtempSync(join(tmpdir(), 'haco-rogue-log-'));
-  const logFile = join(logDir, 'writes.log');
+function setup(): { repo: TempRepo; configFile: string } {
   const config = `agents:
   victim: { type: command, command: ./victim.sh }
-  rogue: { type: command, command: ./rogue.sh, env: { ROGUE_LOG: "${logFile}" } }
+  rogue: { type: command, command: ./rogue.sh }
 defaults: { agent: victim }
 `;
   const repo = makeRepo({
@@ -77,21 +74,14 @@ defaults: { agent: victim }
   repo.git('add', 'cfg.yaml');
   repo.git('commit', '-qm', 'config');
   repo.write('notes.md', USER_EDIT); // a pre-existing uncommitted user edit elsewhere
-  cleanups.push(() => {
-    repo.dispose();
-    rmSync(logDir, { recursive: true, force: true });
-  });
-  return { repo, logFile, configFile: join(repo.root, 'cfg.yaml') };
-}
-
-function writeTimes(logFile: string): number[] {
-  return readFileSync(logFile, 'utf8').split('\n').filter(Boolean).map(Number);
+  cleanups.push(() => repo.dispose());
+  return { repo, configFile: join(repo.root, 'cfg.yaml') };
 }
 
 describe('ownership violations', () => {
   it('catches a rogue write into another task\u2019s file and into an unowned file, 20 times out of 20', async () => {
     for (let round = 0; round < 20; round++) {
-      const { repo, logFile, configFile } = setup();
+      const { repo, configFile } = setup();
       const victimCommitted = 'victim-work\n';
       const { config } = loadConfig({ repoRoot: repo.root, home: repo.home, configFile });
       const plan = loadPlan(join(repo.root, 'plan.yaml'), config, repo.root);
@@ -104,11 +94,6 @@ describe('ownership violations', () => {
           'rogue wrote stray.txt (not owned by any task)',
           'rogue wrote victim.txt (owned by victim)',
         ]);
-        // Each breakpoint opened after its write (the latency is measured in `npm run bench`).
-        const times = writeTimes(logFile);
-        const byPath = (p: string) => bps.find((b) => b.message.includes(p))!;
-        expect(byPath('victim.txt').createdAt).toBeGreaterThanOrEqual(times[0]!);
-        expect(byPath('stray.txt').createdAt).toBeGreaterThanOrEqual(times[1]!);
         for (const b of bps) await core.answer(runId, b.id, 'reject', 'test');
         // Reject restored both byte for byte; the other task's work and the user's edit are untouched.
         expect(readFileSync(join(repo.root, 'victim.txt'), 'utf8')).toBe(victimCommitted);
