@@ -1,7 +1,10 @@
+import type { StateDb } from '../db/state-db.js';
 import { delay } from '../lib/wait.js';
-import type { OwnershipLedger } from '../ownership/ledger.js';
-import type { ContentBaseline } from '../workspace/baseline.js';
-import type { FileChange } from '../workspace/watcher.js';
+import { OwnershipLedger } from '../ownership/ledger.js';
+import { ContentBaseline, restoreBlob } from '../workspace/baseline.js';
+import { RepoWatcher, type FileChange } from '../workspace/watcher.js';
+import type { RunRecorder } from './recorder.js';
+import type { BreakpointAnswer, BreakpointRow } from './types.js';
 
 /** What an `ownership_violation` breakpoint records (its `details_json`). */
 export interface ViolationDetails {
@@ -106,4 +109,69 @@ export class ViolationGuard {
     // Let a burst of writes land (each becomes its own breakpoint) before the writer is stopped.
     if (writer) setTimeout(() => this.hooks.stopWriter(writer), SETTLE_MS).unref();
   }
+}
+
+/**
+ * Carries out an answer to an `ownership_violation` breakpoint. Reject: restore the path's
+ * previous content byte for byte (delete it if it was new) and count the writer's attempt as
+ * failed. Approve: keep it, and grant the path to the writer when no other task owns it.
+ * Works without a live run (`haco reject` after a headless pause): everything is in `details`.
+ */
+export async function settleViolation(
+  db: StateDb,
+  repoRoot: string,
+  guard: ViolationGuard | undefined,
+  runId: string,
+  bp: BreakpointRow,
+  answer: BreakpointAnswer,
+  now: number,
+): Promise<void> {
+  const d = bp.details as ViolationDetails;
+  if (answer === 'reject') {
+    await restoreBlob(repoRoot, d.path, d.before);
+    guard?.restored(d.path, d.before);
+    if (d.writerAttemptId !== null) {
+      db.updateAttempt(d.writerAttemptId, {
+        status: 'failed',
+        error: `wrote ${d.path} outside the task's files; haco reverted it. Change only the files you own.`,
+      });
+    }
+    await guard?.answered(d.path, false);
+    return;
+  }
+  if (d.writer && d.owner === null) db.claims.claim(runId, d.writer, [d.path], now, true);
+  await guard?.answered(d.path, true);
+}
+
+/**
+ * Starts the ownership machinery of one drive: the ledger (claims a dead process left are
+ * released), the watcher, then the accepted-content baseline, and the guard the watcher feeds.
+ * Breakpoints open through `rec`; owned changes are emitted as `task:files-changed`.
+ */
+export async function watchOwnership(
+  rec: RunRecorder,
+  repoRoot: string,
+  runId: string,
+  hooks: Pick<ViolationHooks, 'running' | 'stopWriter'>,
+): Promise<{ watcher: RepoWatcher; ledger: OwnershipLedger; guard: ViolationGuard }> {
+  rec.db.claims.releaseAll(runId, rec.now());
+  const { plan } = rec.db.runInputs(runId);
+  const ledger = new OwnershipLedger(
+    rec.db.claims,
+    runId,
+    new Map(plan.tasks.map((t) => [t.id, t.files])),
+    rec.now,
+  );
+  const ref: { guard?: ViolationGuard } = {};
+  // Watch first, then take the baseline: a write in between is judged against the baseline.
+  const watcher = await RepoWatcher.start(repoRoot, (change) => ref.guard?.handle(change));
+  const baseline = await ContentBaseline.capture(repoRoot);
+  const guard = new ViolationGuard(ledger, baseline, {
+    ...hooks,
+    open: (taskId, message, details) =>
+      rec.openBreakpoint(runId, taskId, 'ownership_violation', message, details).id,
+    owned: (taskId, change) => rec.events.emit('task:files-changed', { runId, taskId, path: change.path }),
+  });
+  ref.guard = guard;
+  return { watcher, ledger, guard };
 }

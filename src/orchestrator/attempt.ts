@@ -1,0 +1,170 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import type { PermissionDecision, PermissionRequest } from '../../agents/types.js';
+import type { Config } from '../config/schema.js';
+import type { Mutex } from '../lib/wait.js';
+import type { Plan, TaskSpec } from '../plan/schema.js';
+import type { PtySession } from '../sessions/pty-session.js';
+import type { Workspace } from '../workspace/git.js';
+import { runAgentSession, type AgentOutcome } from './agent-session.js';
+import { buildPrompt } from './prompt.js';
+import type { RunRecorder } from './recorder.js';
+import type { AttemptStatus } from './types.js';
+import { runVerify } from './verify.js';
+import type { ViolationGuard } from './violations.js';
+
+/** The live session of a task's current (or last) attempt, for panes. */
+export interface LiveSession {
+  readonly runId: string;
+  readonly taskId: string;
+  readonly attempt: number;
+  readonly session: PtySession;
+}
+
+/** What an attempt needs from the orchestrator. */
+export interface AttemptEnv {
+  readonly rec: RunRecorder;
+  readonly workspace: Workspace;
+  /** Serialises commits: the index is shared. */
+  readonly commitLock: Mutex;
+  /** Sessions by task id (the dashboard reads these). */
+  readonly sessions: Map<string, LiveSession>;
+  /** The current drive's violation guard, if the watcher runs. */
+  guard(): ViolationGuard | undefined;
+  /** A signal that fires on interrupt or when just this task is stopped. */
+  signalFor(taskId: string): AbortSignal;
+  /** Records which attempt (row id) a task is running, or that it ended. */
+  track(taskId: string, attemptId: number | undefined): void;
+  askPermission(runId: string, task: TaskSpec, request: PermissionRequest): Promise<PermissionDecision>;
+}
+
+/** How an attempt ended: accepted, failed (with the output the retry prompt carries) or stopped. */
+export type AttemptResult =
+  { readonly ok: true } | { readonly ok: false; readonly failure: string } | 'interrupted';
+
+/**
+ * One attempt of a task: writes its prompt and task files under `.haco/runs/RUN/TASK/attempt-N/`,
+ * runs the agent session, waits for every write to be judged, verifies, and commits the task's own
+ * paths alone (`haco(<task-id>): <title>`).
+ */
+export async function runAttempt(
+  env: AttemptEnv,
+  runId: string,
+  plan: Plan,
+  config: Config,
+  task: TaskSpec,
+  n: number,
+  previousFailure: string | undefined,
+): Promise<AttemptResult> {
+  const { rec, workspace } = env;
+  const attemptDir = join(workspace.root, '.haco', 'runs', runId, task.id, `attempt-${n}`);
+  mkdirSync(attemptDir, { recursive: true });
+  const prompt = buildPrompt(plan.goal, task, previousFailure);
+  const promptFile = join(attemptDir, 'prompt.md');
+  const taskFile = join(attemptDir, 'task.json');
+  writeFileSync(promptFile, prompt);
+  writeFileSync(taskFile, `${JSON.stringify(task, null, 2)}\n`);
+  const transcriptFile = join(attemptDir, 'transcript.log');
+  const attemptId = rec.db.startAttempt(runId, task.id, n, rec.now(), transcriptFile);
+  const end = (status: AttemptStatus, error?: string): void => {
+    rec.db.updateAttempt(attemptId, {
+      status,
+      endedAt: rec.now(),
+      ...(error === undefined ? {} : { error }),
+    });
+    rec.events.emit('attempt:ended', {
+      runId,
+      taskId: task.id,
+      attempt: n,
+      status,
+      ...(error === undefined ? {} : { error }),
+    });
+  };
+  const agent = config.agents[task.agent];
+  if (!agent) throw new Error(`agent ${task.agent} is not configured`);
+  env.track(task.id, attemptId);
+  try {
+    return await attemptBody(env, runId, config, task, n, attemptId, end, {
+      repoRoot: workspace.root,
+      runId,
+      attempt: n,
+      prompt,
+      promptFile,
+      taskFile,
+      transcriptFile,
+      attemptDir,
+      abort: env.signalFor(task.id),
+    });
+  } finally {
+    env.track(task.id, undefined);
+  }
+}
+
+async function attemptBody(
+  env: AttemptEnv,
+  runId: string,
+  config: Config,
+  task: TaskSpec,
+  n: number,
+  attemptId: number,
+  end: (status: AttemptStatus, error?: string) => void,
+  ctx: Parameters<typeof runAgentSession>[2],
+): Promise<AttemptResult> {
+  const { rec, workspace } = env;
+  const agent = config.agents[task.agent];
+  if (!agent) throw new Error(`agent ${task.agent} is not configured`);
+  let outcome: AgentOutcome;
+  try {
+    outcome = await runAgentSession(agent, task, ctx, {
+      onStarted: (session) => {
+        rec.db.updateAttempt(attemptId, { pid: session.pid });
+        env.sessions.get(task.id)?.session.dispose();
+        env.sessions.set(task.id, { runId, taskId: task.id, attempt: n, session });
+        rec.log(runId, task.id, `attempt ${n} started (${task.agent}, pid ${session.pid})`);
+        rec.events.emit('attempt:started', { runId, taskId: task.id, attempt: n, pid: session.pid });
+      },
+      onSessionId: (sessionId) => rec.db.updateAttempt(attemptId, { sessionId }),
+      onPermission: (request) => env.askPermission(runId, task, request),
+    });
+  } catch (error) {
+    const reason = `cannot start agent "${task.agent}": ${(error as Error).message}`;
+    end('failed', reason);
+    return { ok: false, failure: reason };
+  }
+  rec.db.updateAttempt(attemptId, {
+    agentEndedAt: rec.now(),
+    exitCode: 'exitCode' in outcome ? outcome.exitCode : null,
+    ...(outcome.kind === 'done' && outcome.costUsd !== undefined ? { costUsd: outcome.costUsd } : {}),
+    ...(outcome.kind === 'done' && outcome.usage !== undefined ? { usage: outcome.usage } : {}),
+  });
+  // Every write the agent made must be judged before its work is accepted.
+  await env.guard()?.settle();
+  if (env.guard()?.hasPendingFor(task.id)) {
+    end('interrupted', 'stopped at an ownership_violation breakpoint');
+    return 'interrupted';
+  }
+  if (outcome.kind === 'interrupted') {
+    end('interrupted', outcome.reason);
+    return 'interrupted';
+  }
+  if (outcome.kind !== 'done') {
+    end(outcome.kind === 'timed_out' ? 'timed_out' : 'failed', outcome.reason);
+    return { ok: false, failure: outcome.reason };
+  }
+  rec.db.updateAttempt(attemptId, { status: 'verifying' });
+  rec.taskStatus(runId, task.id, 'verifying');
+  const verify = await runVerify(task.verify, workspace.root, config.defaults.verify_timeout);
+  rec.db.updateAttempt(attemptId, { verifyOutput: verify.output });
+  if (!verify.ok) {
+    end('failed', 'verification failed');
+    return { ok: false, failure: verify.output };
+  }
+  const commit = await env.commitLock.run(async () => {
+    const paths = await workspace.changedFiles(task.files);
+    return workspace.commitPaths(paths, `haco(${task.id}): ${task.title}`);
+  });
+  end('passed');
+  rec.taskStatus(runId, task.id, 'done', { commitSha: commit });
+  return { ok: true };
+}
