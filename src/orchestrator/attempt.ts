@@ -138,7 +138,9 @@ async function attemptBody(
     ...(outcome.kind === 'done' && outcome.costUsd !== undefined ? { costUsd: outcome.costUsd } : {}),
     ...(outcome.kind === 'done' && outcome.usage !== undefined ? { usage: outcome.usage } : {}),
   });
-  // Every write the agent made must be judged before its work is accepted.
+  // Every write the agent made must be judged before its work is accepted: its own files are
+  // taken as they are, and anything else it wrote shows up within the settle time.
+  await env.guard()?.acceptOwned(task.files);
   await env.guard()?.settle();
   if (env.guard()?.hasPendingFor(task.id)) {
     end('interrupted', 'stopped at an ownership_violation breakpoint');
@@ -160,6 +162,7 @@ async function attemptBody(
     end('failed', 'verification failed');
     return { ok: false, failure: verify.output };
   }
+  await env.guard()?.acceptOwned(task.files);
   const commit = await env.commitLock.run(async () => {
     const paths = await workspace.changedFiles(task.files);
     return workspace.commitPaths(paths, `haco(${task.id}): ${task.title}`);

@@ -1,6 +1,7 @@
 import type { StateDb } from '../db/state-db.js';
 import { delay } from '../lib/wait.js';
 import { OwnershipLedger } from '../ownership/ledger.js';
+import { ownershipMatcher } from '../ownership/paths.js';
 import { ContentBaseline, restoreBlob } from '../workspace/baseline.js';
 import { RepoWatcher, type FileChange } from '../workspace/watcher.js';
 import type { RunRecorder } from './recorder.js';
@@ -61,6 +62,15 @@ export class ViolationGuard {
   async settle(): Promise<void> {
     await delay(SETTLE_MS);
     await Promise.all(this.chains.values());
+  }
+
+  /**
+   * Accepts a task's own paths as they are now. Called when its agent (or its verification) ends,
+   * before its claims are released, so a watcher event that arrives late for one of its files is
+   * not mistaken for a write to a path nobody owns.
+   */
+  async acceptOwned(patterns: readonly string[]): Promise<void> {
+    await this.baseline.acceptMatching(ownershipMatcher(patterns));
   }
 
   /** Whether a violation attributed to this task is waiting for an answer. */

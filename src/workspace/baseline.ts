@@ -59,6 +59,23 @@ export class ContentBaseline {
     return out.exitCode === 0 ? out.stdout.trim() : null;
   }
 
+  /**
+   * Accepts the current content of every path `matches` selects (files on disk that git does not
+   * ignore, plus known paths that are gone) and returns the paths whose content changed.
+   */
+  async acceptMatching(matches: (path: string) => boolean): Promise<string[]> {
+    const listed = (
+      await execa('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: this.root })
+    ).stdout;
+    const paths = new Set([...listed.split('\0'), ...this.blobs.keys()].filter((p) => p && matches(p)));
+    const changed: string[] = [];
+    for (const path of paths) {
+      const before = this.get(path);
+      if ((await this.accept(path)) !== before) changed.push(path);
+    }
+    return changed;
+  }
+
   /** Accepts a path's current content as the new baseline. */
   async accept(path: string): Promise<string | null> {
     const blob = await this.current(path);
