@@ -10,7 +10,7 @@ import {
   type PermissionPolicy,
 } from '../../src/ownership/permission-policy.js';
 
-const ROOT = '/work/repo';
+const ROOT = '/srv/project';
 const OWNED = ['src/a.ts', 'docs/', 'lib/*.js'];
 
 function policy(extra: Partial<PermissionPolicy> = {}): PermissionPolicy {
@@ -53,7 +53,7 @@ describe('decidePermission: writes', () => {
       '../elsewhere/x.ts',
       '../elsewhere/x.ts is outside the repository',
     ],
-    ['a neighbour whose name starts like the repo', '/work/repo2/src/a.ts', 'is outside the repository'],
+    ['a neighbour whose name starts like the repo', '/srv/project2/src/a.ts', 'is outside the repository'],
     ['the repository root itself', ROOT, 'is outside the repository'],
   ])('denies %s, naming the files the task owns', (_name, path, where) => {
     const outcome = decidePermission(write(path), policy());
