@@ -54,7 +54,7 @@ it('runs the real claude CLI as one worker: its file is written and committed, s
     env: { HOME: repo.home },
   });
   expect(result.stderr).not.toContain('internal error');
-  expect(result.exitCode).toBe(0);
+  expect(result.exitCode, `${result.stderr}\n${result.stdout}`).toBe(0);
   const summary = JSON.parse(result.stdout) as RunSummary;
   expect(summary.status).toBe('completed');
 
