@@ -33,7 +33,18 @@ export interface ViolationHooks {
 }
 
 /** Quiet time after which every write made before `settle()` was called has been seen, ms. */
-const SETTLE_MS = 200;
+const SETTLE_MS = 300;
+/** How long a file outside every claim must last before it is judged, ms. */
+const TRANSIENT_MS = 100;
+
+/**
+ * The file an atomic-write temp file stands for: `a.ts.tmp.123.456` (Claude Code), `a.ts.tmp`,
+ * `a.ts~` → `a.ts`; undefined for any other path.
+ */
+export function atomicWriteTarget(path: string): string | undefined {
+  const match = /^(.+?)(?:\.tmp(?:\.\d+)*|~)$/.exec(path);
+  return match?.[1];
+}
 
 /**
  * Judges every change the watcher reports: a change to a path a running task claims is that
@@ -96,8 +107,14 @@ export class ViolationGuard {
       this.hooks.owned(owner.taskId, change);
       return;
     }
+    // An atomic write of an owned file goes through a sibling temp file (Claude Code writes
+    // `<file>.tmp.<pid>.<ms>` and renames it): the temp file belongs to the file's owner.
+    const target = atomicWriteTarget(change.path);
+    if (target !== undefined && this.ledger.ownerOf(target).kind === 'running') return;
     if (this.pending.has(change.path)) return;
     const before = this.baseline.get(change.path);
+    // Transient files (created and removed or renamed at once) leave nothing to judge.
+    await delay(TRANSIENT_MS);
     if ((await this.baseline.current(change.path)) === before) return;
     const running = this.hooks.running();
     const candidates = [...running.keys()];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { normaliseOwnedPath, ownershipMatcher, patternsOverlap } from '../../src/ownership/paths.js';
+import { atomicWriteTarget } from '../../src/orchestrator/violations.js';
 
 /** A pattern as a plan writes it, normalised the way checkPlan does before comparing. */
 function norm(raw: string): string {
@@ -186,5 +187,15 @@ describe('normaliseOwnedPath', () => {
     const error = 'error' in result ? result.error : '';
     expect(error).toContain(fragment);
     expect(error).not.toContain('\n');
+  });
+});
+
+describe('atomicWriteTarget', () => {
+  it('maps atomic-write temp files to the file they replace, and nothing else', () => {
+    expect(atomicWriteTarget('src/add.js.tmp.23261.1795267531858')).toBe('src/add.js');
+    expect(atomicWriteTarget('src/add.js.tmp')).toBe('src/add.js');
+    expect(atomicWriteTarget('notes.md~')).toBe('notes.md');
+    expect(atomicWriteTarget('src/add.js')).toBeUndefined();
+    expect(atomicWriteTarget('src/tmp.js')).toBeUndefined();
   });
 });
