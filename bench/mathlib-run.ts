@@ -1,9 +1,5 @@
-import { join } from 'node:path';
-
-import { loadConfig } from '../src/config/load.js';
-import { Orchestrator } from '../src/orchestrator/orchestrator.js';
-import { loadPlan } from '../src/plan/validate.js';
 import { makeRepo } from '../test/helpers/repo.js';
+import { openRun } from '../test/helpers/run.js';
 
 /**
  * Runs the mathlib example plan in-process `rounds` times.
@@ -14,15 +10,8 @@ export async function measureMathlibRun(rounds: number): Promise<{ wallMs: numbe
   const overlapMs: number[] = [];
   for (let i = 0; i < rounds; i++) {
     const repo = makeRepo({ example: 'mathlib' });
-    const { config } = loadConfig({
-      repoRoot: repo.root,
-      home: repo.home,
-      configFile: join(repo.root, 'haco.yaml'),
-    });
-    const plan = loadPlan(join(repo.root, 'plan.yaml'), config, repo.root);
-    const core = await Orchestrator.open(repo.root);
+    const { core, runId } = await openRun(repo, { configFile: 'haco.yaml' });
     try {
-      const runId = await core.createRun(plan, config, { autoApprove: true });
       const started = Date.now();
       const status = await core.drive(runId);
       if (status !== 'completed') throw new Error(`mathlib run ended ${status}`);

@@ -2,10 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { loadConfig } from '../src/config/load.js';
-import { Orchestrator } from '../src/orchestrator/orchestrator.js';
-import { loadPlan } from '../src/plan/validate.js';
 import { makeRepo } from '../test/helpers/repo.js';
+import { openRun } from '../test/helpers/run.js';
 
 /** Limit from the ownership issue: a violation becomes a breakpoint within 1 s of the write. */
 export const LIMIT_MS = 1000;
@@ -35,15 +33,8 @@ export async function measureViolationLatency(rounds: number): Promise<number[]>
       },
       executables: ['rogue.sh'],
     });
-    const { config } = loadConfig({
-      repoRoot: repo.root,
-      home: repo.home,
-      configFile: join(repo.root, 'cfg.yaml'),
-    });
-    const plan = loadPlan(join(repo.root, 'plan.yaml'), config, repo.root);
-    const core = await Orchestrator.open(repo.root);
+    const { core, runId } = await openRun(repo);
     try {
-      const runId = await core.createRun(plan, config, { autoApprove: true });
       await core.drive(runId);
       const bp = core.db.getBreakpoints(runId).find((b) => b.kind === 'ownership_violation');
       const wrote = Number(readFileSync(log, 'utf8').trim());

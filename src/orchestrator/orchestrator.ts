@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 
-import type { PermissionDecision, PermissionRequest } from '../../agents/types.js';
 import type { Config } from '../config/schema.js';
 import { StateDb } from '../db/state-db.js';
 import { UsageError } from '../lib/errors.js';
@@ -59,6 +58,8 @@ export class Orchestrator {
   /** Sessions by task id; the dashboard's frame loop pulls screens from these. */
   readonly sessions = new Map<string, LiveSession>();
   private readonly rec: RunRecorder;
+  /** What each attempt needs from here (built once). */
+  private readonly env: AttemptEnv;
   private readonly commitLock = new Mutex();
   private readonly running = new Map<string, Promise<void>>();
   private readonly abort = new AbortController();
@@ -78,6 +79,37 @@ export class Orchestrator {
     private readonly now: () => number,
   ) {
     this.rec = new RunRecorder(db, this.events, now);
+    const desk: PermissionDesk = {
+      rec: this.rec,
+      repoRoot: workspace.root,
+      isInteractive: () => this.isInteractive,
+      stopTask: (taskId) => this.taskAborts.get(taskId)?.abort(),
+      stopSignals: (taskId) => [this.abort.signal, ...this.ownStop(taskId)],
+      wake: () => this.wake(),
+    };
+    this.env = {
+      rec: this.rec,
+      workspace,
+      commitLock: this.commitLock,
+      sessions: this.sessions,
+      guard: () => this.guard,
+      signalFor: (taskId) => {
+        const own = new AbortController();
+        this.taskAborts.set(taskId, own);
+        return AbortSignal.any([this.abort.signal, own.signal]);
+      },
+      track: (taskId, attemptId) => {
+        if (attemptId !== undefined) return void this.currentAttempts.set(taskId, attemptId);
+        this.currentAttempts.delete(taskId);
+        this.taskAborts.delete(taskId);
+      },
+      askPermission: (runId, task, request) => askPermission(desk, runId, task, request),
+    };
+  }
+
+  private ownStop(taskId: string): AbortSignal[] {
+    const own = this.taskAborts.get(taskId)?.signal;
+    return own ? [own] : [];
   }
 
   /**
@@ -297,53 +329,12 @@ export class Orchestrator {
       if (this.abort.signal.aborted) return this.rec.taskStatus(runId, task.id, 'pending');
       if (used > counted.length) this.rec.taskStatus(runId, task.id, 'running');
       n += 1;
-      const result = await runAttempt(this.attemptEnv(), runId, plan, config, task, n, failure);
+      const result = await runAttempt(this.env, runId, plan, config, task, n, failure);
       if (result === 'interrupted') return this.rec.taskStatus(runId, task.id, 'pending');
       if (result.ok) return;
       failure = result.failure;
     }
     this.rec.taskStatus(runId, task.id, 'failed', { error: lastLine(failure ?? 'failed') });
-  }
-
-  private attemptEnv(): AttemptEnv {
-    return {
-      rec: this.rec,
-      workspace: this.workspace,
-      commitLock: this.commitLock,
-      sessions: this.sessions,
-      guard: () => this.guard,
-      signalFor: (taskId) => {
-        const own = new AbortController();
-        this.taskAborts.set(taskId, own);
-        return AbortSignal.any([this.abort.signal, own.signal]);
-      },
-      track: (taskId, attemptId) => {
-        if (attemptId === undefined) {
-          this.currentAttempts.delete(taskId);
-          this.taskAborts.delete(taskId);
-        } else this.currentAttempts.set(taskId, attemptId);
-      },
-      askPermission: (runId, task, request) => this.askPermission(runId, task, request),
-    };
-  }
-
-  private askPermission(
-    runId: string,
-    task: TaskSpec,
-    request: PermissionRequest,
-  ): Promise<PermissionDecision> {
-    const desk: PermissionDesk = {
-      rec: this.rec,
-      repoRoot: this.repoRoot,
-      isInteractive: () => this.isInteractive,
-      stopTask: (taskId) => this.taskAborts.get(taskId)?.abort(),
-      stopSignals: (taskId) => {
-        const own = this.taskAborts.get(taskId)?.signal;
-        return own ? [this.abort.signal, own] : [this.abort.signal];
-      },
-      wake: () => this.wake(),
-    };
-    return askPermission(desk, runId, task, request);
   }
 }
 

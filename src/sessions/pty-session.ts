@@ -11,6 +11,11 @@ import { killProcessGroup } from './process-group.js';
 // @xterm/headless is a CJS bundle: only the default import works in Node ESM (FIELD-NOTES.md).
 const { Terminal } = xterm;
 
+/** Output quiet time after the exit before a session counts as finished, ms. */
+const DRAIN_QUIET_MS = 30;
+/** Longest wait for late output after the exit, ms. */
+const DRAIN_MAX_MS = 500;
+
 /** How a session's output reaches its pane. */
 export type OutputMode =
   /** Raw pty bytes are the screen (any TUI or plain program). */
@@ -78,6 +83,8 @@ export class PtySession {
   private seq = 0;
   private pendingLine = '';
   private hasExited = false;
+  /** Epoch ms of the last pty output. */
+  private lastDataAt = 0;
   private readonly listeners = new Set<() => void>();
   /** The stdin FIFO's writing end; undefined when stdin is the pty, or once the process has exited. */
   private input: WriteStream | undefined;
@@ -125,7 +132,8 @@ export class PtySession {
       if (!this.hasExited) this.proc.write(reply);
     });
     this.proc.onData((data) => {
-      this.transcript?.write(data);
+      this.lastDataAt = Date.now();
+      if (!this.transcript?.writableEnded) this.transcript?.write(data);
       if (options.output.kind === 'screen') this.writeScreen(data);
       else this.splitLines(data, options.output.onLine);
     });
@@ -133,11 +141,22 @@ export class PtySession {
       this.proc.onExit(({ exitCode, signal }) => {
         this.hasExited = true;
         if (fifo !== undefined) this.releaseFifo(fifo);
-        if (options.output.kind === 'lines' && this.pendingLine) options.output.onLine(this.pendingLine);
-        this.pendingLine = '';
-        this.transcript?.end();
-        this.markDirty();
-        resolve({ exitCode, signal: signal ?? null });
+        // node-pty may report the exit before the last output has been read: wait until the
+        // output has been quiet for DRAIN_QUIET_MS (at most DRAIN_MAX_MS) before finishing.
+        const exitedAt = Date.now();
+        const finish = (): void => {
+          const quietFor = Date.now() - this.lastDataAt;
+          if (quietFor < DRAIN_QUIET_MS && Date.now() - exitedAt < DRAIN_MAX_MS) {
+            setTimeout(finish, DRAIN_QUIET_MS - quietFor);
+            return;
+          }
+          if (options.output.kind === 'lines' && this.pendingLine) options.output.onLine(this.pendingLine);
+          this.pendingLine = '';
+          this.transcript?.end();
+          this.markDirty();
+          resolve({ exitCode, signal: signal ?? null });
+        };
+        setTimeout(finish, DRAIN_QUIET_MS);
       });
     });
   }

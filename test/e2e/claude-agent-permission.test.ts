@@ -9,10 +9,7 @@ import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 
-import { loadConfig } from '../../src/config/load.js';
-import { Orchestrator } from '../../src/orchestrator/orchestrator.js';
 import type { RunSummary } from '../../src/orchestrator/types.js';
-import { loadPlan } from '../../src/plan/validate.js';
 import {
   startAnthropicServer,
   type ReceivedRequest,
@@ -21,6 +18,7 @@ import {
 import { claudeAgent } from '../helpers/claude.js';
 import { runHaco } from '../helpers/cli.js';
 import { makeRepo, type TempRepo } from '../helpers/repo.js';
+import { openRun } from '../helpers/run.js';
 
 const ADD_JS = 'export function add(a, b) {\n  return a + b;\n}\n';
 const cleanups: Array<() => unknown> = [];
@@ -105,16 +103,8 @@ it('headless: a shell command outside the allowlist pauses the run; approve + re
 
 it('dashboard path: the agent waits at the breakpoint, and a rejection reaches the model', async () => {
   const { repo } = await setup();
-  const { config } = loadConfig({
-    repoRoot: repo.root,
-    home: repo.home,
-    configFile: join(repo.root, 'claude.yaml'),
-  });
-  const core = await Orchestrator.open(repo.root);
+  const { core, runId } = await openRun(repo, { configFile: 'claude.yaml', planFile: 'one.yaml' });
   cleanups.push(() => core.close());
-  const runId = await core.createRun(loadPlan(join(repo.root, 'one.yaml'), config, repo.root), config, {
-    autoApprove: true,
-  });
   core.events.on('breakpoint:opened', (b) => {
     if (b.kind === 'agent_permission') void core.answer(runId, b.id, 'reject', 'test');
   });

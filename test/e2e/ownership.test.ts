@@ -3,12 +3,10 @@ import { join } from 'node:path';
 
 import { afterEach, describe, expect, it } from 'vitest';
 
-import { loadConfig } from '../../src/config/load.js';
-import { Orchestrator } from '../../src/orchestrator/orchestrator.js';
 import type { RunSummary } from '../../src/orchestrator/types.js';
-import { loadPlan } from '../../src/plan/validate.js';
 import { runHaco } from '../helpers/cli.js';
 import { makeRepo, type TempRepo } from '../helpers/repo.js';
+import { openRun } from '../helpers/run.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => cleanups.splice(0).forEach((fn) => fn()));
@@ -54,7 +52,7 @@ function expectOnlyUserEdit(repo: TempRepo): void {
   expect(repo.git('ls-files', '--others', '--exclude-standard')).toBe('');
 }
 
-function setup(): { repo: TempRepo; configFile: string } {
+function setup(): { repo: TempRepo } {
   const config = `agents:
   victim: { type: command, command: ./victim.sh }
   rogue: { type: command, command: ./rogue.sh }
@@ -75,19 +73,16 @@ defaults: { agent: victim }
   repo.git('commit', '-qm', 'config');
   repo.write('notes.md', USER_EDIT); // a pre-existing uncommitted user edit elsewhere
   cleanups.push(() => repo.dispose());
-  return { repo, configFile: join(repo.root, 'cfg.yaml') };
+  return { repo };
 }
 
 describe('ownership violations', () => {
   it('catches a rogue write into another task\u2019s file and into an unowned file, 20 times out of 20', async () => {
     for (let round = 0; round < 20; round++) {
-      const { repo, configFile } = setup();
+      const { repo } = setup();
       const victimCommitted = 'victim-work\n';
-      const { config } = loadConfig({ repoRoot: repo.root, home: repo.home, configFile });
-      const plan = loadPlan(join(repo.root, 'plan.yaml'), config, repo.root);
-      const core = await Orchestrator.open(repo.root);
+      const { core, runId } = await openRun(repo);
       try {
-        const runId = await core.createRun(plan, config, { autoApprove: true });
         expect(await core.drive(runId)).toBe('paused');
         const bps = core.db.getBreakpoints(runId).filter((b) => b.kind === 'ownership_violation');
         expect(bps.map((b) => b.message).sort(), `round ${round}`).toEqual([

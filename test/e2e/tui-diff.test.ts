@@ -4,18 +4,11 @@
  * that the test creates only after the screen showed the previous step's diff, so every step is
  * asserted on screen without sleeping.
  */
-import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
 
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-
-import { PtySession } from '../../src/sessions/pty-session.js';
-
-const BIN = fileURLToPath(new URL('../../dist/src/cli/haco-tui.js', import.meta.url));
-const STEP_MS = 20_000;
+import type { PtySession } from '../../src/sessions/pty-session.js';
+import { makeRepo, type TempRepo } from '../helpers/repo.js';
+import { FAKE_AGENT_CONFIG, screenUntil, startTui } from '../helpers/tui.js';
 
 /**
  * Appends one line per step to notes.txt. Before steps 2 and 3 it polls for `.step2` / `.step3`
@@ -50,72 +43,34 @@ tasks:
     verify: ["grep -q 'step three line' notes.txt"]
 `;
 
-/** Resolves once the screen satisfies `test`; fails with the screen after `ms`. */
-async function screenUntil(
-  session: PtySession,
-  test: (screen: string) => boolean,
-  what: string,
-  ms = STEP_MS,
-): Promise<string> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const screen = session.text().join('\n');
-    if (test(screen)) return screen;
-    if (Date.now() > deadline)
-      throw new Error(`screen never showed ${what} within ${ms} ms; it shows:\n${screen}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 describe('haco-tui diff pane', () => {
-  let root: string;
+  let repo: TempRepo | undefined;
   let session: PtySession | undefined;
-
-  beforeAll(() => {
-    if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run npm run build before the e2e tests`);
-  });
 
   afterEach(async () => {
     if (session && !session.isExited) await session.kill(200);
     session?.dispose();
     session = undefined;
-    rmSync(root, { recursive: true, force: true });
+    repo?.dispose();
   });
 
-  function makeRepo(): string {
-    root = realpathSync(mkdtempSync(join(tmpdir(), 'haco-tui-diff-')));
-    const repo = join(root, 'repo');
-    mkdirSync(repo);
-    mkdirSync(join(root, 'home'));
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: repo });
-    git('init', '-q');
-    git('config', 'user.name', 'test');
-    git('config', 'user.email', 'test@example.com');
-    writeFileSync(join(repo, 'fake-agent.sh'), FAKE_AGENT);
-    chmodSync(join(repo, 'fake-agent.sh'), 0o755);
-    writeFileSync(
-      join(repo, 'cfg.yaml'),
-      'agents:\n  fake:\n    type: command\n    command: ./fake-agent.sh\ndefaults:\n  agent: fake\n',
-    );
-    writeFileSync(join(repo, 'plan.yaml'), PLAN);
-    writeFileSync(join(repo, 'notes.txt'), '# notes\n');
-    writeFileSync(join(repo, '.gitignore'), '.step*\n');
-    git('add', '.');
-    git('commit', '-qm', 'initial');
+  function setup(): TempRepo {
+    repo = makeRepo({
+      files: {
+        'fake-agent.sh': FAKE_AGENT,
+        'cfg.yaml': FAKE_AGENT_CONFIG,
+        'plan.yaml': PLAN,
+        'notes.txt': '# notes\n',
+        '.gitignore': '.step*\n',
+      },
+      executables: ['fake-agent.sh'],
+    });
     return repo;
   }
 
   it('shows the growing diff of a fake agent that writes one file in 3 steps', async () => {
-    const repo = makeRepo();
-    session = new PtySession({
-      command: process.execPath,
-      args: [BIN, '--plan', 'plan.yaml', '--config', 'cfg.yaml', '--theme', 'dark'],
-      cwd: repo,
-      env: { HOME: join(root, 'home') },
-      cols: 120,
-      rows: 40,
-      output: { kind: 'screen' },
-    });
+    const repo = setup();
+    session = startTui(repo, ['--plan', 'plan.yaml', '--config', 'cfg.yaml', '--theme', 'dark']);
     await screenUntil(session, (s) => s.includes('BREAKPOINT 1 of 1'), 'the plan-approval breakpoint');
     session.write('a');
 
@@ -131,7 +86,7 @@ describe('haco-tui diff pane', () => {
     expect(screen).not.toContain('step two line');
     expect(screen).toContain('d diff');
 
-    writeFileSync(join(repo, '.step2'), '');
+    repo.write('.step2', '');
     screen = await screenUntil(
       session,
       (s) => s.includes('Diff · notes · notes.txt +2 −0'),
@@ -141,7 +96,7 @@ describe('haco-tui diff pane', () => {
     expect(screen).toContain('│+step two line');
     expect(screen).not.toContain('step three line');
 
-    writeFileSync(join(repo, '.step3'), '');
+    repo.write('.step3', '');
     screen = await screenUntil(
       session,
       (s) => s.includes('Diff · notes · notes.txt +3 −0'),
@@ -163,7 +118,7 @@ describe('haco-tui diff pane', () => {
 
     session.write('q');
     expect((await session.exited).exitCode).toBe(0);
-    const log = execFileSync('git', ['log', '--format=%s'], { cwd: repo, encoding: 'utf8' });
+    const log = repo.git('log', '--format=%s');
     expect(log).toContain('haco(notes): write notes');
   });
 });

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { groupAlive } from '../../src/sessions/process-group.js';
 import { PtySession } from '../../src/sessions/pty-session.js';
 import { runningInGroup } from '../helpers/processes.js';
+import { screenUntil } from '../helpers/tui.js';
 
 const sessions: PtySession[] = [];
 const dirs: string[] = [];
@@ -62,20 +63,9 @@ function start(script: string, cols = 40, rows = 6): PtySession {
   return session;
 }
 
-/** Waits until the screen satisfies `test`, polling; fails after `ms`. */
-async function waitForScreen(
-  session: PtySession,
-  test: (text: string) => boolean,
-  ms = 5000,
-): Promise<string> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const text = session.text().join('\n');
-    if (test(text)) return text;
-    if (Date.now() > deadline) throw new Error(`screen never matched; last:\n${text}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Waits until the screen satisfies `test` (5 s at most). */
+const waitForScreen = (session: PtySession, test: (text: string) => boolean): Promise<string> =>
+  screenUntil(session, test, 'the expected text', 5000);
 
 describe('PtySession', () => {
   it('answers the cursor-position query a TUI sends (Codex dies without it)', async () => {

@@ -1,15 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { loadConfig } from '../../src/config/load.js';
-import { Orchestrator } from '../../src/orchestrator/orchestrator.js';
-import { loadPlan } from '../../src/plan/validate.js';
 import { connectBridge } from '../../src/state/bridge.js';
 import { createDashboardStore } from '../../src/state/store.js';
+import { makeRepo, type TempRepo } from '../helpers/repo.js';
+import { openRun } from '../helpers/run.js';
 
 /** A real agent that floods its pty for about two seconds, then writes its owned file. */
 const FLOOD_AGENT = `#!/bin/sh
@@ -19,48 +13,28 @@ printf '%s\\n' "$HACO_OWNED_FILES" | while read -r f; do echo "$HACO_TASK_ID" > 
 `;
 
 describe('bridge under a real flood', () => {
-  let root: string;
-  let repo: string;
+  let repo: TempRepo;
 
   beforeEach(() => {
-    root = realpathSync(mkdtempSync(join(tmpdir(), 'haco-flood-')));
-    repo = join(root, 'repo');
-    mkdirSync(repo);
-    mkdirSync(join(root, 'home'));
-    const git = (...args: string[]) => execFileSync('git', args, { cwd: repo });
-    git('init', '-q');
-    git('config', 'user.name', 'test');
-    git('config', 'user.email', 'test@example.com');
-    writeFileSync(join(repo, 'flood.sh'), FLOOD_AGENT);
-    chmodSync(join(repo, 'flood.sh'), 0o755);
-    writeFileSync(
-      join(repo, 'cfg.yaml'),
-      'agents:\n  flood: { type: command, command: ./flood.sh }\ndefaults: { agent: flood }\n',
-    );
-    writeFileSync(
-      join(repo, 'plan.yaml'),
+    const plan =
       'version: 1\ngoal: flood\ntasks:\n' +
-        ['a', 'b']
-          .map(
-            (id) => `  - { id: ${id}, files: [${id}.txt], prompt: flood, verify: ["test -f ${id}.txt"] }\n`,
-          )
-          .join(''),
-    );
-    git('add', '.');
-    git('commit', '-qm', 'init');
+      ['a', 'b']
+        .map((id) => `  - { id: ${id}, files: [${id}.txt], prompt: flood, verify: ["test -f ${id}.txt"] }\n`)
+        .join('');
+    repo = makeRepo({
+      files: {
+        'flood.sh': FLOOD_AGENT,
+        'cfg.yaml': 'agents:\n  flood: { type: command, command: ./flood.sh }\ndefaults: { agent: flood }\n',
+        'plan.yaml': plan,
+      },
+      executables: ['flood.sh'],
+    });
   });
 
-  afterEach(() => rmSync(root, { recursive: true, force: true }));
+  afterEach(() => repo.dispose());
 
   it('keeps store updates at or under 30 a second while two agents flood their ptys', async () => {
-    const { config } = loadConfig({
-      repoRoot: repo,
-      home: join(root, 'home'),
-      configFile: join(repo, 'cfg.yaml'),
-    });
-    const plan = loadPlan(join(repo, 'plan.yaml'), config, repo);
-    const orchestrator = await Orchestrator.open(repo);
-    const runId = await orchestrator.createRun(plan, config, { autoApprove: true });
+    const { core: orchestrator, runId } = await openRun(repo);
     const store = createDashboardStore();
     store.getState().resizeScreen(160, 45);
     let outputs = 0;
