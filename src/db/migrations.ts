@@ -101,6 +101,25 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
       CREATE INDEX claims_active ON claims(run_id, released_at);
       ALTER TABLE breakpoints ADD COLUMN details_json TEXT;
     `),
+  // Safe on real repositories (issue 6): what haco left in each task's paths (rollback keeps what
+  // changed since), the repository lease, the config's layers (secrets are never stored), how an
+  // agent died, and each attempt's process marker (descendants are found by it).
+  (db) =>
+    db.exec(`
+      ALTER TABLE checkpoints ADD COLUMN left_entries_json TEXT;
+      ALTER TABLE runs ADD COLUMN config_sources_json TEXT;
+      ALTER TABLE attempts ADD COLUMN signal INTEGER;
+      ALTER TABLE attempts ADD COLUMN marker TEXT;
+      CREATE TABLE lease (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        run_id TEXT,
+        pid INTEGER NOT NULL,
+        pid_start TEXT NOT NULL,
+        host TEXT NOT NULL,
+        acquired_at INTEGER NOT NULL,
+        heartbeat_at INTEGER NOT NULL
+      ) STRICT;
+    `),
 ];
 
 /**

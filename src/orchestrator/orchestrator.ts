@@ -44,6 +44,12 @@ export interface DriveOptions {
    * true (dashboard) waits for an answer.
    */
   readonly waitForAnswers?: boolean;
+  /**
+   * The configuration to run with, loaded afresh from its layers (`haco resume` reloads it, so a
+   * user can fix a wrong agent command). Without it the run uses the config it was created with
+   * in this process, else the copy stored with the run.
+   */
+  readonly config?: Config;
 }
 
 /**
@@ -72,6 +78,8 @@ export class Orchestrator {
   /** Whether the current drive waits for answers (dashboard) or pauses the run (headless). */
   private isInteractive = false;
   private wake: () => void = () => undefined;
+  /** The live (unredacted) config of each run this process created or resumed. */
+  private readonly liveConfigs = new Map<string, Config>();
 
   private constructor(
     readonly workspace: Workspace,
@@ -151,6 +159,7 @@ export class Orchestrator {
       concurrency: options.concurrency ?? config.concurrency,
       now: this.now(),
     });
+    this.liveConfigs.set(runId, config);
     const message = `approve the plan "${plan.goal}": ${plan.tasks.length} task(s)`;
     const bp = this.rec.openBreakpoint(runId, null, 'plan_approval', message);
     if (options.autoApprove) await this.answer(runId, bp.id, 'approve', options.approvedBy ?? 'auto');
@@ -225,6 +234,7 @@ export class Orchestrator {
    * @returns the run's status when it returns: terminal, `awaiting_approval` or `paused`
    */
   async drive(runId: string, options: DriveOptions = {}): Promise<RunStatus> {
+    if (options.config) this.liveConfigs.set(runId, options.config);
     recoverInterrupted(this.rec, runId, (taskId) => this.running.has(taskId));
     this.isInteractive = options.waitForAnswers === true;
     const { watcher, ledger, guard } = await watchOwnership(this.rec, this.repoRoot, runId, {
@@ -289,7 +299,8 @@ export class Orchestrator {
 
   private schedule(runId: string, concurrency: number): void {
     const ready = readyTasks(this.rec, runId);
-    const { plan, config } = this.db.runInputs(runId);
+    const { plan, config: stored } = this.db.runInputs(runId);
+    const config = this.liveConfigs.get(runId) ?? stored;
     for (const t of ready) {
       const spec = plan.tasks.find((s) => s.id === t.id);
       if (!spec) continue;
