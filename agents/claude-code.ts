@@ -183,6 +183,32 @@ export const claudeStdin: StdinProtocol = {
 };
 
 /**
+ * What Claude Code reads from its environment (Claude Code 2.1 settings docs, "Environment
+ * variables"): its API settings and keys (`ANTHROPIC_*`), its own switches (`CLAUDE_CODE_*`,
+ * `CLAUDE_CONFIG_DIR`, `DISABLE_*`, `MAX_THINKING_TOKENS`, `MCP_*`), and proxies and CA
+ * certificates (`HTTP(S)_PROXY`, `NO_PROXY`, `NODE_EXTRA_CA_CERTS`). Bedrock and Vertex users add
+ * their cloud credentials with the agent's `env_passthrough` (e.g. `AWS_*`).
+ */
+export const CLAUDE_ENV: readonly string[] = [
+  'ANTHROPIC_*',
+  'CLAUDE_CODE_*',
+  'CLAUDE_CONFIG_DIR',
+  'DISABLE_*',
+  'MAX_THINKING_TOKENS',
+  'MCP_*',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+  'NODE_EXTRA_CA_CERTS',
+];
+
+/** The executable an attempt starts: the config's `command`, else `claude` on PATH. */
+const claudeCommand = (config: ClaudeCodeAgentConfig): string => config.command ?? 'claude';
+
+/**
  * `claude-code`: Claude Code in headless stream-json mode, reading its prompt and permission
  * answers on stdin: `claude -p --verbose --input-format stream-json --output-format stream-json
  * --permission-prompt-tool stdio --permission-mode default --allowedTools <READ_TOOLS>` (flags from
@@ -193,6 +219,12 @@ export const claudeStdin: StdinProtocol = {
 export const claudeCodeAdapter = {
   type: 'claude-code',
   completion: 'protocol',
+  envPassthrough: CLAUDE_ENV,
+  program: {
+    command: claudeCommand,
+    // The package of the `claude` bin (Claude Code docs, "Set up Claude Code").
+    install: 'npm i -g @anthropic-ai/claude-code',
+  },
   launch(config, _task, _ctx) {
     const args = ['-p', '--verbose', '--input-format', 'stream-json', '--output-format', 'stream-json'];
     args.push(
@@ -205,7 +237,7 @@ export const claudeCodeAdapter = {
     );
     if (config.model) args.push('--model', config.model);
     args.push(...(config.args ?? []));
-    return { command: config.command ?? 'claude', args, env: { ...config.env } };
+    return { command: claudeCommand(config), args, env: { ...config.env } };
   },
   parseLine: parseClaudeLine,
   stdin: claudeStdin,

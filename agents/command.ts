@@ -13,6 +13,9 @@ type CommandAgentConfig = z.output<typeof CommandAgentSchema>;
 export const commandAdapter = {
   type: 'command',
   completion: 'exit',
+  // Any executable: it gets only the basics unless its config names more (`env_passthrough`).
+  envPassthrough: [],
+  program: { command: (config) => config.command },
   launch(config, task, ctx) {
     return {
       command: config.command,

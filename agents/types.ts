@@ -22,7 +22,10 @@ export interface LaunchContext {
 export interface LaunchSpec {
   readonly command: string;
   readonly args: readonly string[];
-  /** Added to the parent environment. */
+  /**
+   * Set over the agent's minimal environment: the basics (src/sessions/child-env.ts BASE_ENV), the
+   * adapter's {@link AgentAdapter.envPassthrough} and the config's `env_passthrough`.
+   */
   readonly env: Readonly<Record<string, string>>;
 }
 
@@ -87,6 +90,17 @@ export interface StdinProtocol {
   describePermission(request: PermissionRequest, decision: PermissionDecision): string;
 }
 
+/** Which executable an agent type runs, and how a user gets it. */
+export interface AgentProgram<C extends AgentConfig = AgentConfig> {
+  /**
+   * The command `launch` starts for this config: a name looked up on PATH, or a path (relative
+   * to the repository root when relative), e.g. the config's `command` or the type's default.
+   */
+  command(config: C): string;
+  /** How to install the type's default executable (`npm i -g …`); absent for `command` agents. */
+  readonly install?: string;
+}
+
 /**
  * One agent type: data plus pure functions. The core does the spawning; an adapter only says what
  * to run and how to read what it prints.
@@ -98,6 +112,17 @@ export interface AgentAdapter<C extends AgentConfig = AgentConfig> {
    * emits a `done` signal; the core then lets the process exit (or ends it).
    */
   readonly completion: 'exit' | 'protocol';
+  /**
+   * Variables of haco's environment this agent type needs besides the basics (names, or
+   * `PREFIX_*`): its own settings, credentials and proxies. Nothing else of haco's environment
+   * reaches the agent; a config adds more with the agent's `env_passthrough`.
+   */
+  readonly envPassthrough: readonly string[];
+  /**
+   * The program an attempt of this type starts, so the core can refuse a plan whose agent cannot
+   * be found or run before anything starts (src/plan/agents-check.ts).
+   */
+  readonly program: AgentProgram<C>;
   /** Builds the command line for one attempt. */
   launch(config: C, task: TaskSpec, ctx: LaunchContext): LaunchSpec;
   /** Reads one output line (only for `protocol` adapters). */

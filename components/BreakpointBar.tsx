@@ -14,7 +14,8 @@ export interface BreakpointBarProps {
 
 /**
  * The selected pending decision, one line:
- * `▌BREAKPOINT 1 of 2 · approve the plan "…": 2 task(s)     a approve · r reject · [ ] select`.
+ * `▌BREAKPOINT 1 of 2 · approve the plan "…": 2 task(s)     a approve · r reject · [ ] select`
+ * (an ownership violation: `a grant · r revert · m keep as mine`, grant only when it may be).
  * Renders nothing when no breakpoint is pending.
  */
 export function BreakpointBar({ width }: BreakpointBarProps) {
@@ -22,8 +23,7 @@ export function BreakpointBar({ width }: BreakpointBarProps) {
   const bar = useDashboardState(useShallow(selectBreakpointBar));
   if (!bar) return null;
   const hints: KeyHint[] = [
-    ...(bar.canApprove ? [{ key: 'a', action: 'approve' }] : []),
-    ...(bar.canReject ? [{ key: 'r', action: 'reject' }] : []),
+    ...bar.answers.map((a) => ({ key: a.key, action: a.label })),
     ...(bar.total > 1 ? [{ key: '[ ]', action: 'select' }] : []),
   ];
   const label = `▌BREAKPOINT ${bar.position} of ${bar.total}`;

@@ -1,11 +1,18 @@
 import { useInput } from 'ink';
 
 import type { Command } from '../src/state/bridge.js';
-import { selectBreakpointBar, selectFocusOrder, selectHasRunningAgents } from '../src/state/selectors.js';
+import {
+  ANSWER_KEYS,
+  selectBreakpointBar,
+  selectFocusOrder,
+  selectHasRunningAgents,
+} from '../src/state/selectors.js';
 import type { DashboardStore } from '../src/state/store.js';
 
 /**
- * The dashboard's keys (DESIGN.md, "TUI"): `a` / `r` answer the selected breakpoint, `[` `]`
+ * The dashboard's keys (DESIGN.md, "TUI"): `a` / `r` / `m` answer the selected breakpoint with
+ * approve / reject / keep (only the answers it takes; an ownership violation: grant / revert /
+ * keep as mine), `[` `]`
  * select another, tab / shift-tab and 1–9 focus a worker (and so the diff pane's task), `d` shows
  * or hides the diff pane, `,` `.` select the previous / next changed file in it, `q` (or ctrl-c)
  * quits — after a y/n question while agents run. Reads the store at key time and changes it
@@ -26,10 +33,12 @@ export function useDashboardKeys(store: DashboardStore, dispatch: (command: Comm
       else dispatch({ type: 'app/quit' });
       return;
     }
-    if (input === 'a' || input === 'r') {
+    const answer = Object.values(ANSWER_KEYS).includes(input)
+      ? selectBreakpointBar(s)?.answers.find((a) => a.key === input)
+      : undefined;
+    if (answer) {
       const bar = selectBreakpointBar(s);
-      if (bar)
-        dispatch({ type: 'breakpoint/answer', id: bar.id, answer: input === 'a' ? 'approve' : 'reject' });
+      if (bar) dispatch({ type: 'breakpoint/answer', id: bar.id, answer: answer.answer });
       return;
     }
     if (input === '[' || input === ']') {

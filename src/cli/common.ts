@@ -3,13 +3,15 @@ import { existsSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 import { join, relative } from 'node:path';
 
-import { loadConfig } from '../config/load.js';
+import { loadConfigLayers, type ConfigLayers } from '../config/secrets.js';
+import { toStorageError } from '../db/storage-errors.js';
 import type { Config } from '../config/schema.js';
 import { ExitCode, HacoError } from '../lib/errors.js';
 import { formatDuration } from '../lib/duration.js';
 import type { Plan } from '../plan/schema.js';
+import { assertAgentsRunnable } from '../plan/agents-check.js';
 import { loadPlan } from '../plan/validate.js';
-import type { RunStatus, RunSummary } from '../orchestrator/types.js';
+import type { BreakpointAnswer, RunStatus, RunSummary } from '../orchestrator/types.js';
 import { Workspace } from '../workspace/git.js';
 
 /** Exit code for a run that stopped with this status (DESIGN.md, "CLI"). */
@@ -19,6 +21,7 @@ export function exitCodeFor(status: RunStatus): number {
       return ExitCode.completed;
     case 'awaiting_approval':
     case 'paused':
+    case 'interrupted':
     case 'planning':
     case 'running':
       return ExitCode.paused;
@@ -37,7 +40,9 @@ export async function runCommand(body: () => Promise<number>): Promise<never> {
   let code: number;
   try {
     code = await body();
-  } catch (error) {
+  } catch (caught) {
+    // A disk or database fault is expected, not a bug: one line and exit code 4.
+    const error = toStorageError(caught) ?? caught;
     if (error instanceof HacoError) {
       for (const line of error.lines) process.stderr.write(`haco: ${line}\n`);
       code = error.exitCode;
@@ -53,11 +58,17 @@ export async function runCommand(body: () => Promise<number>): Promise<never> {
 export async function loadInputs(
   planFile: string,
   configFile: string | undefined,
-): Promise<{ workspace: Workspace; config: Config; plan: Plan }> {
+): Promise<{ workspace: Workspace; config: Config; layers: ConfigLayers; plan: Plan }> {
   const workspace = await Workspace.open(process.cwd());
-  const { config } = loadConfig({ repoRoot: workspace.root, ...(configFile ? { configFile } : {}) });
+  // The layers are stored with the run (its config only redacted), so a resume can reload them.
+  const { config, layers } = loadConfigLayers(workspace.root, configFile || undefined);
   const plan = loadPlan(planFile, config, workspace.root, planFile);
-  return { workspace, config, plan };
+  assertAgentsRunnable(
+    plan.tasks.map((t) => t.agent),
+    config,
+    workspace.root,
+  );
+  return { workspace, config, layers, plan };
 }
 
 /** Whether the repository has a state database (so read-only commands never create one). */
@@ -99,15 +110,31 @@ export function formatSummary(s: RunSummary): string {
     lines.push(
       `  ${GLYPH[t.status] ?? '?'} ${t.id.padEnd(width)}  ${t.status.padEnd(9)} ${attempts.padEnd(10)} ${t.commit?.slice(0, 8) ?? ''}`.trimEnd(),
     );
+    // Why it failed, with an agent's last output lines (src/orchestrator/failure.ts).
+    if (t.status === 'failed' && t.error) lines.push(...t.error.split('\n').map((l) => `      ${l}`));
   }
   const pending = s.breakpoints.filter((b) => b.status === 'pending');
-  for (const b of pending)
+  for (const b of pending) {
     lines.push(`  ▌breakpoint ${b.id} · ${b.kind}${b.task ? ` · ${b.task}` : ''} · ${b.message}`);
-  if (pending.length)
+    if (b.kind === 'ownership_violation') lines.push(`    ${violationAnswers(b.answers, b.task)}`);
+  }
+  if (pending.length) {
+    const verbs = [...new Set(pending.flatMap((b) => b.answers))];
     lines.push(
-      `  answer with: haco approve ${s.run_id} [BP] | haco reject ${s.run_id} [BP], then haco resume ${s.run_id}`,
+      `  answer with: ${verbs.map((v) => `haco ${v} ${s.run_id} [BP]`).join(' | ')}, then haco resume ${s.run_id}`,
     );
+  }
   return lines.join('\n');
+}
+
+/** What each answer to an ownership violation does: `approve: grant it to rogue · reject: revert it · …`. */
+function violationAnswers(answers: readonly BreakpointAnswer[], writer: string | null): string {
+  const meaning: Record<BreakpointAnswer, string> = {
+    approve: `grant it to ${writer ?? 'the task'}`,
+    reject: 'revert it',
+    keep: 'keep it as your own',
+  };
+  return answers.map((a) => `${a}: ${meaning[a]}`).join(' · ');
 }
 
 /** A path as the user would type it from the current directory. */

@@ -6,11 +6,19 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 
 import { loadConfig } from '../config/load.js';
+import { toStorageError } from '../db/storage-errors.js';
 import { ExitCode, HacoError, UsageError } from '../lib/errors.js';
-import { Orchestrator } from '../orchestrator/orchestrator.js';
+import { packageVersion } from '../lib/version.js';
+import { Orchestrator, type DriveOptions } from '../orchestrator/orchestrator.js';
+import { assertAgentsRunnable } from '../plan/agents-check.js';
 import { loadPlan } from '../plan/validate.js';
 import { Workspace } from '../workspace/git.js';
+import { preflightRun } from '../workspace/preflight.js';
 import { DEFAULT_THEME, THEMES, type ThemeName } from '../../themes/index.js';
+import { ALLOW_DIRTY_HELP } from './run-commands.js';
+import { resumeOptions } from './resume-config.js';
+import { openExisting } from './state-commands.js';
+import { oneLineUsageErrors } from './usage.js';
 
 /** What `haco-tui` (and later `haco run` on a terminal) needs to start a run on the dashboard. */
 export interface RunTuiOptions {
@@ -23,6 +31,8 @@ export interface RunTuiOptions {
   readonly theme?: ThemeName;
   /** Approve the plan at once (`haco run --yes`); by default the user presses `a`. */
   readonly autoApprove?: boolean;
+  /** `--allow-dirty`: start even with uncommitted changes in owned paths (see preflightRun). */
+  readonly allowDirty?: boolean;
   /** Default: process.cwd(). */
   readonly cwd?: string;
 }
@@ -43,6 +53,14 @@ export async function runTui(options: RunTuiOptions): Promise<ExitCode> {
     ...(configFile === undefined ? {} : { configFile }),
   });
   const plan = loadPlan(resolve(cwd, options.planFile), config, workspace.root, options.planFile);
+  assertAgentsRunnable(
+    plan.tasks.map((t) => t.agent),
+    config,
+    workspace.root,
+  );
+  // Read-only checks first: a refused start writes nothing.
+  const notes = await preflightRun(workspace, plan, { allowDirty: options.allowDirty === true });
+  notes.forEach((note) => process.stderr.write(`haco-tui: ${note}\n`));
   const orchestrator = await Orchestrator.open(cwd);
   try {
     const runId = await orchestrator.createRun(plan, config, {
@@ -70,6 +88,8 @@ export async function showDashboard(options: {
   orchestrator: Orchestrator;
   runId: string;
   theme: ThemeName;
+  /** Options for `drive` (a resumed run's reloaded config). */
+  drive?: DriveOptions;
 }): Promise<ExitCode> {
   assertTerminal();
   const saved = {
@@ -98,6 +118,29 @@ function assertTerminal(): void {
   }
 }
 
+/**
+ * `haco-tui --resume RUN [--config FILE]`: reloads the run's config from its layers (FILE replaces
+ * the stored `--config`) and continues the run on the dashboard (a failed run's failed tasks run
+ * again, see reopenFailedRun).
+ * @throws HacoError before anything is drawn: no terminal, no runs in this repository, an unknown
+ *   run, a reloaded config that is invalid (one line, exit 2)
+ */
+export async function resumeTui(options: {
+  runRef: string;
+  configFile?: string;
+  theme?: ThemeName;
+}): Promise<ExitCode> {
+  assertTerminal();
+  const orchestrator = await openExisting();
+  try {
+    const runId = orchestrator.resolveRun(options.runRef);
+    const drive = resumeOptions(orchestrator, runId, options.configFile);
+    return await showDashboard({ orchestrator, runId, theme: options.theme ?? DEFAULT_THEME, drive });
+  } finally {
+    orchestrator.close();
+  }
+}
+
 function parseConcurrency(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 64)
@@ -107,16 +150,20 @@ function parseConcurrency(value: string): number {
 
 /** The `haco-tui` command line (commander 14). */
 export function buildProgram(): Command {
-  return new Command('haco-tui')
+  const program = new Command('haco-tui')
     .description('Run a plan of AI coding agents on this repository, in a terminal dashboard.')
-    .requiredOption('--plan <file>', 'plan file (YAML or JSON) to run')
+    .option('--plan <file>', 'plan file (YAML or JSON) to run')
+    .option('--resume <run>', 'continue a paused, interrupted or failed run (id or unique prefix) instead')
     .option('--config <file>', 'config file, applied over the built-in, user and repository configs')
     .option('--concurrency <n>', 'how many workers may run at once (overrides the config)', parseConcurrency)
+    .option('--allow-dirty', ALLOW_DIRTY_HELP)
     .addOption(
       new Option('--theme <name>', 'colour theme').choices(Object.keys(THEMES)).default(DEFAULT_THEME),
     )
+    .version(packageVersion())
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+  return oneLineUsageErrors(program);
 }
 
 /**
@@ -132,17 +179,37 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : ExitCode.usage;
     throw error;
   }
-  const opts = program.opts<{ plan: string; config?: string; concurrency?: number; theme: ThemeName }>();
+  const opts = program.opts<{
+    plan?: string;
+    resume?: string;
+    config?: string;
+    concurrency?: number;
+    theme: ThemeName;
+    allowDirty?: boolean;
+  }>();
+  if ((opts.plan === undefined) === (opts.resume === undefined)) {
+    console.error('haco-tui: give either --plan FILE or --resume RUN (see haco-tui --help)');
+    return ExitCode.usage;
+  }
   try {
+    if (opts.resume !== undefined)
+      return await resumeTui({
+        runRef: opts.resume,
+        theme: opts.theme,
+        ...(opts.config === undefined ? {} : { configFile: opts.config }),
+      });
     return await runTui({
-      planFile: opts.plan,
+      planFile: opts.plan ?? '',
       theme: opts.theme,
       ...(opts.config === undefined ? {} : { configFile: opts.config }),
       ...(opts.concurrency === undefined ? {} : { concurrency: opts.concurrency }),
+      ...(opts.allowDirty ? { allowDirty: true } : {}),
     });
-  } catch (error) {
+  } catch (caught) {
+    // A disk or database fault is expected, not a bug: one line and exit code 4.
+    const error = toStorageError(caught) ?? caught;
     if (error instanceof HacoError) {
-      for (const line of error.lines) console.error(line);
+      for (const line of error.lines) console.error(`haco-tui: ${line}`);
       return error.exitCode;
     }
     console.error(`haco-tui: internal error: ${(error as Error).message}`);

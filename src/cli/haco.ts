@@ -1,9 +1,20 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 
+import { packageVersion } from '../lib/version.js';
+import { registerLogsCommand } from './logs-command.js';
 import { registerRollbackCommand } from './rollback-command.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerStateCommands } from './state-commands.js';
+import { oneLineUsageErrors } from './usage.js';
+
+/** The `--help` epilogue: exit codes (lib/errors.ts ExitCode, README "Exit codes"). */
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0    the run completed          1    the run failed (or a rollback kept paths)
+  2    usage, config or plan error, or another haco holds this repository
+  3    paused at a breakpoint     4    storage fault (.haco/ unusable; the run stays resumable)
+  129  SIGHUP, 130 SIGINT (Ctrl-C), 143 SIGTERM: the run was paused (continue with haco resume RUN)`;
 
 /** The `haco` bin: headless commands for scripts (DESIGN.md, "CLI"). */
 export function buildProgram(): Command {
@@ -11,16 +22,18 @@ export function buildProgram(): Command {
     .description(
       'Hybrid AI Coding Orchestration: run a plan of AI coding agents on one repository (headless)',
     )
-    .version('0.1.0')
-    .showHelpAfterError()
+    .version(packageVersion())
     .exitOverride((error) => {
-      // commander prints its own one-line message; usage errors exit 2 like every bad input.
+      // The message is already out (one line, see oneLineUsageErrors); usage errors exit 2 like
+      // every bad input.
       process.exit(error.exitCode === 0 ? 0 : 2);
     });
   registerRunCommands(program);
   registerStateCommands(program);
   registerRollbackCommand(program);
-  return program;
+  registerLogsCommand(program);
+  program.addHelpText('after', EXIT_CODES_HELP);
+  return oneLineUsageErrors(program);
 }
 
 await buildProgram().parseAsync(process.argv);

@@ -1,8 +1,8 @@
 import { render } from 'ink';
 
 import { App } from '../../components/App.js';
-import { ExitCode } from '../lib/errors.js';
-import type { Orchestrator } from '../orchestrator/orchestrator.js';
+import { ExitCode, PAUSE_SIGNALS, type PauseSignal } from '../lib/errors.js';
+import type { DriveOptions, Orchestrator } from '../orchestrator/orchestrator.js';
 import { TERMINAL_RUN, type RunStatus } from '../orchestrator/types.js';
 import { connectBridge } from '../state/bridge.js';
 import { endMessage } from '../state/selectors.js';
@@ -22,6 +22,8 @@ export interface MountOptions {
   readonly orchestrator: Orchestrator;
   readonly runId: string;
   readonly theme: Theme;
+  /** Passed to `drive` (a resumed run's reloaded config); `waitForAnswers` is always true here. */
+  readonly drive?: DriveOptions;
 }
 
 /**
@@ -29,9 +31,16 @@ export interface MountOptions {
  * bridge's 30 Hz, no console patching, ctrl-c handled as a key) and drives the run with answers
  * from the user. When the run ends the screen stays, saying so, until the user presses `q`.
  * Loaded only by `showDashboard`, after the environment is fixed for Ink.
- * @returns 0 completed, 1 failed or cancelled, 3 left waiting at a breakpoint, 130 interrupted
+ * SIGHUP, SIGINT and SIGTERM quit like `q` (agents stopped, the run paused, the lease released).
+ * @returns 0 completed, 1 failed or cancelled, 3 left waiting at a breakpoint, 130 interrupted (q
+ *   while agents ran), or 128 + the signal's number after a signal (129, 130, 143)
  */
-export async function mountDashboard({ orchestrator, runId, theme }: MountOptions): Promise<ExitCode> {
+export async function mountDashboard({
+  orchestrator,
+  runId,
+  theme,
+  drive = {},
+}: MountOptions): Promise<ExitCode> {
   const { stdout } = process;
   const store = createDashboardStore();
   store.getState().resizeScreen(stdout.columns, stdout.rows);
@@ -59,13 +68,16 @@ export async function mountDashboard({ orchestrator, runId, theme }: MountOption
   process.on('exit', leaveAltScreen);
   const onResize = (): void => store.getState().resizeScreen(stdout.columns, stdout.rows);
   stdout.on('resize', onResize);
-  let signalled = false;
-  const onSignal = (): void => {
-    signalled = true;
+  let signalled: PauseSignal | undefined;
+  const onSignal = (signal: PauseSignal): void => {
+    if (signalled) return;
+    signalled = signal;
+    // After a hangup the terminal is gone: a failed write there must not crash the pause.
+    if (signal === 'SIGHUP') for (const out of [process.stdout, process.stderr]) out.on('error', () => undefined);
     if (!store.getState().ui.isQuitting) bridge.dispatch({ type: 'app/quit' });
-    setTimeout(() => process.exit(ExitCode.interrupted), SIGNAL_GRACE_MS).unref();
+    setTimeout(() => process.exit(PAUSE_SIGNALS[signal]), SIGNAL_GRACE_MS).unref();
   };
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const signals = Object.keys(PAUSE_SIGNALS) as PauseSignal[];
   for (const signal of signals) process.on(signal, onSignal);
 
   const ink = render(<App store={store} dispatch={bridge.dispatch} theme={theme} />, {
@@ -75,7 +87,7 @@ export async function mountDashboard({ orchestrator, runId, theme }: MountOption
   });
 
   let failure: string | undefined;
-  const driven = orchestrator.drive(runId, { waitForAnswers: true }).then(
+  const driven = orchestrator.drive(runId, { ...drive, waitForAnswers: true }).then(
     (status) => {
       bridge.flush();
       store
@@ -102,9 +114,10 @@ export async function mountDashboard({ orchestrator, runId, theme }: MountOption
 
   const summary = orchestrator.summary(runId);
   const done = summary.tasks.filter((t) => t.status === 'done').length;
-  const interrupted = signalled || (agentsWereRunning && !TERMINAL_RUN.has(status));
+  const interrupted = signalled !== undefined || (agentsWereRunning && !TERMINAL_RUN.has(status));
   console.log(`${endMessage(status, interrupted)} · run ${runId} · ${done}/${summary.tasks.length} done`);
   if (failure) console.error(failure);
+  if (signalled) return PAUSE_SIGNALS[signalled];
   if (status === 'completed') return ExitCode.completed;
   if (TERMINAL_RUN.has(status)) return ExitCode.failed;
   return interrupted ? ExitCode.interrupted : ExitCode.paused;

@@ -1,9 +1,13 @@
 import type { Command } from 'commander';
 
-import { ExitCode } from '../lib/errors.js';
-import { Orchestrator } from '../orchestrator/orchestrator.js';
+import { ExitCode, PAUSE_SIGNALS, type PauseSignal } from '../lib/errors.js';
+import { Orchestrator, type DriveOptions } from '../orchestrator/orchestrator.js';
 import { runChanges, summarizeRun } from '../orchestrator/summary.js';
 import { loadInputs, exitCodeFor, formatSummary, parseConcurrency, runCommand } from './common.js';
+import { resumeOptions } from './resume-config.js';
+import { openExisting } from './state-commands.js';
+import { Workspace } from '../workspace/git.js';
+import { preflightResume, preflightRun } from '../workspace/preflight.js';
 
 interface RunFlags {
   config?: string;
@@ -11,17 +15,33 @@ interface RunFlags {
   headless?: boolean;
   json?: boolean;
   concurrency?: number;
+  allowDirty?: boolean;
 }
+
+/** `--allow-dirty`'s help, shared by `haco run` and `haco-tui`. */
+export const ALLOW_DIRTY_HELP =
+  "start even with uncommitted changes in the plan's owned paths; they go into the owning task's commit";
 
 /**
  * Drives a run headless: progress lines on stderr, the summary (or `--json` object) on stdout.
- * SIGINT/SIGTERM stop the agents and leave the run paused (exit 130).
+ * SIGHUP, SIGINT and SIGTERM stop the agents (every marked descendant too), put their tasks back
+ * to pending, leave the run paused and release the lease; the exit code is 128 + the signal's
+ * number (129, 130, 143; see PAUSE_SIGNALS). A second signal meanwhile changes nothing.
  */
-export async function driveHeadless(core: Orchestrator, runId: string, json: boolean): Promise<number> {
+export async function driveHeadless(
+  core: Orchestrator,
+  runId: string,
+  json: boolean,
+  drive: DriveOptions = {},
+): Promise<number> {
   const off = [
-    core.events.on('task:status-changed', (e) =>
-      process.stderr.write(`haco: ${e.taskId}: ${e.status}${e.error ? ` (${e.error})` : ''}\n`),
-    ),
+    core.events.on('task:status-changed', (e) => {
+      // An agent's failure: the cause in parentheses, its last output lines below.
+      const [cause, ...more] = e.error?.split('\n') ?? [];
+      process.stderr.write(
+        `haco: ${e.taskId}: ${e.status}${cause ? ` (${cause})` : ''}\n${more.map((l) => `haco:   ${l}\n`).join('')}`,
+      );
+    }),
     core.events.on('attempt:started', (e) =>
       process.stderr.write(`haco: ${e.taskId}: attempt ${e.attempt} started (pid ${e.pid})\n`),
     ),
@@ -29,16 +49,21 @@ export async function driveHeadless(core: Orchestrator, runId: string, json: boo
       process.stderr.write(`haco: breakpoint ${b.id} (${b.kind}): ${b.message}\n`),
     ),
   ];
-  let interrupted = false;
-  const onSignal = (): void => {
-    interrupted = true;
-    process.stderr.write('haco: interrupted; stopping agents (the run can be resumed)\n');
+  let stopSignal: PauseSignal | undefined;
+  const onSignal = (signal: PauseSignal): void => {
+    if (stopSignal) return;
+    stopSignal = signal;
+    // After a hangup the terminal is gone: a failed write there must not crash the pause.
+    if (signal === 'SIGHUP') for (const out of [process.stdout, process.stderr]) out.on('error', () => undefined);
+    process.stderr.write(
+      `haco: ${signal}: pausing run ${runId}, stopping agents (continue with: haco resume ${runId})\n`,
+    );
     core.interrupt();
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const signals = Object.keys(PAUSE_SIGNALS) as PauseSignal[];
+  for (const signal of signals) process.on(signal, onSignal);
   try {
-    const status = await core.drive(runId, { waitForAnswers: false });
+    const status = await core.drive(runId, { ...drive, waitForAnswers: false });
     const summary = summarizeRun(
       core.db,
       runId,
@@ -46,11 +71,10 @@ export async function driveHeadless(core: Orchestrator, runId: string, json: boo
       await runChanges(core.db, core.workspace, runId),
     );
     process.stdout.write(json ? `${JSON.stringify(summary)}\n` : `${formatSummary(summary)}\n`);
-    return interrupted ? ExitCode.interrupted : exitCodeFor(status);
+    return stopSignal ? PAUSE_SIGNALS[stopSignal] : exitCodeFor(status);
   } finally {
     off.forEach((f) => f());
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const signal of signals) process.off(signal, onSignal);
     core.close();
   }
 }
@@ -71,6 +95,7 @@ export function registerRunCommands(program: Command): void {
       'print one JSON object at the end: {run_id, status, tasks, breakpoints, cost_usd, duration_ms}',
     )
     .option('--concurrency <n>', 'workers at the same time (overrides config)', parseConcurrency)
+    .option('--allow-dirty', ALLOW_DIRTY_HELP)
     .action((planFile: string, flags: RunFlags) =>
       runCommand(async () => {
         if (!flags.headless && !flags.json && process.stdin.isTTY && process.stdout.isTTY) {
@@ -81,15 +106,26 @@ export function registerRunCommands(program: Command): void {
             ...(flags.config ? { configFile: flags.config } : {}),
             ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
             ...(flags.yes ? { autoApprove: true } : {}),
+            ...(flags.allowDirty ? { allowDirty: true } : {}),
           });
         }
-        const { config, plan, workspace } = await loadInputs(planFile, flags.config);
+        const { config, layers, plan, workspace } = await loadInputs(planFile, flags.config);
+        // Read-only checks first: a refused start writes nothing.
+        const notes = await preflightRun(workspace, plan, { allowDirty: flags.allowDirty === true });
+        notes.forEach((note) => process.stderr.write(`haco: ${note}\n`));
         const core = await Orchestrator.open(workspace.root);
-        const runId = await core.createRun(plan, config, {
-          planFile,
-          ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
-          ...(flags.yes ? { autoApprove: true, approvedBy: '--yes' } : {}),
-        });
+        let runId: string;
+        try {
+          runId = await core.createRun(plan, config, {
+            planFile,
+            configLayers: layers,
+            ...(flags.concurrency ? { concurrency: flags.concurrency } : {}),
+            ...(flags.yes ? { autoApprove: true, approvedBy: '--yes' } : {}),
+          });
+        } catch (error) {
+          core.close();
+          throw error;
+        }
         process.stderr.write(`haco: run ${runId} · ${plan.tasks.length} task(s) · ${plan.goal}\n`);
         return driveHeadless(core, runId, flags.json === true);
       }),
@@ -97,14 +133,27 @@ export function registerRunCommands(program: Command): void {
 
   program
     .command('resume')
-    .description('continue a paused or interrupted run')
+    .description(
+      'continue a paused, interrupted or failed run (failed tasks run again), with its config reloaded',
+    )
     .argument('<run>', 'run id (or a unique prefix)')
+    .option('--config <file>', "config file replacing the run's own --config (fix an agent and continue)")
     .option('--json', 'print one JSON object at the end')
-    .action((runRef: string, flags: { json?: boolean }) =>
+    .action((runRef: string, flags: { json?: boolean; config?: string }) =>
       runCommand(async () => {
-        const core = await Orchestrator.open(process.cwd());
-        const runId = core.resolveRun(runRef);
-        return driveHeadless(core, runId, flags.json === true);
+        const notes = await preflightResume(await Workspace.open(process.cwd()));
+        notes.forEach((note) => process.stderr.write(`haco: ${note}\n`));
+        const core = await openExisting();
+        let runId: string;
+        let drive: DriveOptions;
+        try {
+          runId = core.resolveRun(runRef);
+          drive = resumeOptions(core, runId, flags.config);
+        } catch (error) {
+          core.close();
+          throw error;
+        }
+        return driveHeadless(core, runId, flags.json === true, drive);
       }),
     );
 

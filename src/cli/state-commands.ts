@@ -4,19 +4,18 @@ import { ExitCode, UsageError } from '../lib/errors.js';
 import { Orchestrator } from '../orchestrator/orchestrator.js';
 import { runChanges, summarizeRun } from '../orchestrator/summary.js';
 import type { BreakpointAnswer } from '../orchestrator/types.js';
-import { Workspace } from '../workspace/git.js';
-import { formatSummary, hasState, runCommand } from './common.js';
+import { formatSummary, runCommand } from './common.js';
 
 /**
  * Opens the orchestrator of the repository around the current directory for a command about
- * existing runs.
+ * existing runs; never creates `.haco/` or a state database.
  * @throws UsageError when the repository has no runs yet (no state database)
+ * @throws StorageError when the state database cannot be used (exit code 4)
  */
 export async function openExisting(): Promise<Orchestrator> {
-  const workspace = await Workspace.open(process.cwd());
-  if (!hasState(workspace.root))
-    throw new UsageError('no runs yet in this repository (start one with: haco run PLAN)');
-  return Orchestrator.open(workspace.root);
+  // `create: false` checks `.haco` (a file there is a storage fault) and refuses a missing
+  // database with "no runs yet", without creating anything.
+  return Orchestrator.open(process.cwd(), Date.now, { create: false });
 }
 
 function parseBreakpointId(text: string | undefined): number | undefined {
@@ -30,10 +29,12 @@ function parseBreakpointId(text: string | undefined): number | undefined {
 function answerCommand(answer: BreakpointAnswer) {
   return (runRef: string, bpText: string | undefined) =>
     runCommand(async () => {
+      // The arguments are checked before the repository is looked at.
+      const bpId = parseBreakpointId(bpText);
       const core = await openExisting();
       try {
         const runId = core.resolveRun(runRef);
-        const bp = await core.answer(runId, parseBreakpointId(bpText), answer, 'cli');
+        const bp = await core.answer(runId, bpId, answer, 'cli');
         const left = core.db.getBreakpoints(runId).filter((b) => b.status === 'pending').length;
         const next =
           core.db.getRun(runId)?.status === 'cancelled'
@@ -78,14 +79,26 @@ export function registerStateCommands(program: Command): void {
     );
   program
     .command('approve')
-    .description('approve a pending breakpoint (the first one when BP is omitted)')
+    .description(
+      'approve a pending breakpoint (the first one when BP is omitted); for an ownership violation: grant the path to the task',
+    )
     .argument('<run>', 'run id (or a unique prefix)')
     .argument('[bp]', 'breakpoint number')
     .action(answerCommand('approve'));
   program
     .command('reject')
-    .description('reject a pending breakpoint (the first one when BP is omitted)')
+    .description(
+      'reject a pending breakpoint (the first one when BP is omitted); for an ownership violation: revert the change',
+    )
     .argument('<run>', 'run id (or a unique prefix)')
     .argument('[bp]', 'breakpoint number')
     .action(answerCommand('reject'));
+  program
+    .command('keep')
+    .description(
+      'keep the change of a pending ownership violation as your own: no grant, nothing reverted (the first one when BP is omitted)',
+    )
+    .argument('<run>', 'run id (or a unique prefix)')
+    .argument('[bp]', 'breakpoint number')
+    .action(answerCommand('keep'));
 }

@@ -2,10 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, relative } from 'node:path';
 
-import { parseDocument } from 'yaml';
-
 import { ConfigError } from '../lib/errors.js';
-import { describeIssues, describeYamlError } from '../lib/issues.js';
+import { describeIssues, describeReadError } from '../lib/issues.js';
+import { parseYamlText } from '../lib/yaml-text.js';
 import { packageRoot } from '../lib/package-root.js';
 import { ConfigSchema, type Config } from './schema.js';
 
@@ -61,15 +60,11 @@ function readLayer(file: string, shown: string): Record<string, Json> {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError([
-      `${shown}: cannot read: ${code === 'ENOENT' ? 'no such file' : (code ?? String(error))}`,
-    ]);
+    throw new ConfigError([`${shown}: cannot read: ${describeReadError(error)}`]);
   }
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  const first = doc.errors[0];
-  if (first) throw new ConfigError([`${shown}: invalid YAML at ${describeYamlError(first)}`]);
-  const value: unknown = doc.toJS();
+  const parsed = parseYamlText(text);
+  if ('error' in parsed) throw new ConfigError([`${shown}: ${parsed.error}`]);
+  const value = parsed.value;
   if (value === null || value === undefined) return {};
   if (!isPlainObject(value))
     throw new ConfigError([`${shown}: expected a mapping of settings at the top level`]);

@@ -1,22 +1,43 @@
 import { z } from 'zod';
 
-import { parseDuration } from '../lib/duration.js';
+import { parseTimeout, TIMEOUT_RANGE } from '../lib/duration.js';
 
-/** A duration written as `90s`, `10m`, `1h` or a number of seconds; parsed to milliseconds. */
-export const DurationSchema = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  try {
-    return parseDuration(value);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message });
-    return z.NEVER;
-  }
-});
+/**
+ * A timeout written as `90s`, `10m`, `1h30m`, `2d` or a number of seconds, from 1 s to 30 days
+ * (MIN_TIMEOUT_MS … MAX_TIMEOUT_MS in src/lib/duration.ts); parsed to milliseconds. NaN,
+ * Infinity, zero, negative and out-of-range values are refused with one line.
+ */
+export const DurationSchema = z
+  .union([z.string(), z.number()], {
+    // NaN, Infinity (`.nan`, `.inf` in YAML, 1e400 in JSON), booleans, null: one clear line.
+    error: (issue) =>
+      issue.input === undefined ? undefined : `${TIMEOUT_RANGE}, got ${String(issue.input)}`,
+  })
+  .transform((value, ctx) => {
+    try {
+      return parseTimeout(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  });
 
 const EnvSchema = z.record(z.string(), z.string());
 
+const ENV_PATTERN_MESSAGE = 'expected a variable name (NAME) or a prefix ending in * (PREFIX_*)';
+/**
+ * Variables of haco's own environment to pass to a child besides the basics: `NAME` or
+ * `PREFIX_*` (see src/sessions/child-env.ts).
+ */
+export const EnvPassthroughSchema = z.array(
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\*?$/, ENV_PATTERN_MESSAGE),
+);
+
 const CommonAgentFields = {
-  /** Extra environment for the agent process. */
+  /** Extra environment for the agent process (stored redacted with the run, never in plain text). */
   env: EnvSchema.optional(),
+  /** Variables of haco's environment passed on besides the basics and the agent type's own list. */
+  env_passthrough: EnvPassthroughSchema.optional(),
   /** Extra arguments appended to the agent's command line. */
   args: z.array(z.string()).optional(),
 };
@@ -101,6 +122,8 @@ export const ConfigSchema = z.strictObject({
   }),
   /** What workers may do without asking. */
   permissions: PermissionsSchema,
+  /** Variables of haco's environment verify commands get besides the basics (and `CI=1`). */
+  verify_env_passthrough: EnvPassthroughSchema.default(() => []),
 });
 
 /** A validated configuration: durations are in milliseconds. */

@@ -110,6 +110,7 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
       ALTER TABLE runs ADD COLUMN config_sources_json TEXT;
       ALTER TABLE attempts ADD COLUMN signal INTEGER;
       ALTER TABLE attempts ADD COLUMN marker TEXT;
+      ALTER TABLE tasks ADD COLUMN retry_base INTEGER NOT NULL DEFAULT 0;
       CREATE TABLE lease (
         id INTEGER PRIMARY KEY CHECK (id = 1),
         run_id TEXT,

@@ -63,6 +63,7 @@ export function toAttempt(r: Row): AttemptRow {
     pid: num(r.pid),
     sessionId: str(r.session_id),
     exitCode: num(r.exit_code),
+    signal: num(r.signal),
     startedAt: Number(r.started_at),
     agentEndedAt: num(r.agent_ended_at),
     endedAt: num(r.ended_at),

@@ -1,23 +1,25 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 
 import type { Config } from '../config/schema.js';
+import { redactConfig, type ConfigLayers } from '../config/secrets.js';
 import type { Plan } from '../plan/schema.js';
-import type {
-  AttemptRow,
-  AttemptStatus,
-  BreakpointAnswer,
-  BreakpointKind,
-  BreakpointRow,
-  RunRow,
-  RunStatus,
-  TaskRow,
-  TaskStatus,
+import {
+  ANSWER_STATUS,
+  type AttemptRow,
+  type AttemptStatus,
+  type BreakpointAnswer,
+  type BreakpointKind,
+  type BreakpointRow,
+  type RunRow,
+  type RunStatus,
+  type TaskRow,
+  type TaskStatus,
 } from '../orchestrator/types.js';
 import { ClaimStore } from './claims.js';
-import { migrate } from './migrations.js';
+import { openStateFile, type OpenStateOptions } from './open-db.js';
+import { redactJson, redactText } from './redact.js';
 import { str, toAttempt, toBreakpoint, toRun, toTask, type Row } from './rows.js';
 
 export interface CheckpointRecord {
@@ -26,18 +28,60 @@ export interface CheckpointRecord {
   readonly mode?: number;
 }
 
+/**
+ * What haco left in a task's owned paths when it last let go of them (column
+ * `checkpoints.left_entries_json`, schema v3): the blob and mode of each owned file, null blob for
+ * a literal path that did not exist. `attempts` is how many attempts had ended when it was taken
+ * (0 = at the checkpoint, before the first attempt): a later attempt that never recorded its end
+ * (haco was killed) may have written what is on disk now. Rollback restores a path only while it is
+ * still what is recorded here.
+ */
+export interface LeftRecord {
+  readonly attempts: number;
+  readonly entries: readonly CheckpointRecord[];
+}
+
+/** A stored checkpoint: HEAD, the entries before the task, and what haco left (null: not recorded). */
+export interface CheckpointRow {
+  readonly taskId: string;
+  readonly head: string | null;
+  readonly entries: CheckpointRecord[];
+  /** Null for runs stored before haco recorded what it left. */
+  readonly left: LeftRecord | null;
+  /** Epoch ms. */
+  readonly createdAt: number;
+}
+
+/** Maps a `checkpoints` row; `left_entries_json` is `{attempts, entries}` or null (not recorded). */
+function toCheckpoint(r: Row): CheckpointRow {
+  return {
+    taskId: String(r.task_id),
+    head: str(r.head),
+    entries: JSON.parse(String(r.entries_json)) as CheckpointRecord[],
+    left:
+      r.left_entries_json === null || r.left_entries_json === undefined
+        ? null
+        : (JSON.parse(String(r.left_entries_json)) as LeftRecord),
+    createdAt: Number(r.created_at),
+  };
+}
+
 /** Columns of `attempts` that may change after the attempt starts. */
 export interface AttemptUpdate {
   status?: AttemptStatus;
   pid?: number;
   sessionId?: string;
   exitCode?: number | null;
+  /** The signal number that ended the agent (column `attempts.signal`, schema v3), or null. */
+  signal?: number | null;
   agentEndedAt?: number;
   endedAt?: number;
   costUsd?: number;
   usage?: unknown;
   verifyOutput?: string;
   error?: string;
+  /** The attempt's process marker (`HACO_MARKER`, see sessions/sweep.ts). */
+  marker?: string;
 }
 
 const ATTEMPT_COLUMNS: Record<keyof AttemptUpdate, string> = {
@@ -45,12 +89,14 @@ const ATTEMPT_COLUMNS: Record<keyof AttemptUpdate, string> = {
   pid: 'pid',
   sessionId: 'session_id',
   exitCode: 'exit_code',
+  signal: 'signal',
   agentEndedAt: 'agent_ended_at',
   endedAt: 'ended_at',
   costUsd: 'cost_usd',
   usage: 'usage_json',
   verifyOutput: 'verify_output',
   error: 'error',
+  marker: 'marker',
 };
 
 /**
@@ -62,30 +108,49 @@ export class StateDb {
   readonly db: Database.Database;
   /** Ownership claims (table `claims`). */
   readonly claims: ClaimStore;
+  /** Secret values (agents' `env:`) hidden in every free text written here; see addSecrets. */
+  private secrets: string[] = [];
 
   /**
-   * Opens (and creates or migrates) a database file.
-   * @throws Error when the file is from a newer haco or is not a SQLite database
+   * Opens (and creates or migrates) a database file, checked first (see openStateFile).
+   * @param options.create false: the file must exist and nothing is created (default true)
+   * @throws StorageError when the file is from a newer haco, is not a SQLite database, is corrupt
+   *   or cannot be written (exit code 4)
+   * @throws UsageError when `create` is false and the file does not exist
    */
-  constructor(readonly file: string) {
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    this.db.pragma('busy_timeout = 5000');
-    migrate(this.db);
+  constructor(
+    readonly file: string,
+    options: OpenStateOptions = { create: true },
+  ) {
+    this.db = openStateFile(file, options);
     this.claims = new ClaimStore(this.db);
   }
 
-  /** Opens `<repoRoot>/.haco/state.db`, creating `.haco/` if needed. */
-  static openInRepo(repoRoot: string): StateDb {
+  /**
+   * Opens `<repoRoot>/.haco/state.db`; with `create` (the default), creates `.haco/` and the
+   * database if needed.
+   * @throws StorageError, UsageError as the constructor
+   */
+  static openInRepo(repoRoot: string, options: OpenStateOptions = { create: true }): StateDb {
     const dir = join(repoRoot, '.haco');
-    mkdirSync(dir, { recursive: true });
-    return new StateDb(join(dir, 'state.db'));
+    return new StateDb(join(dir, 'state.db'), options);
   }
 
   close(): void {
     this.db.close();
+  }
+
+  /**
+   * Adds values (an agent config's `env:` values) that are hidden, with every secret shape of
+   * redactText, in the free text this database stores: event payloads, task and attempt errors,
+   * verify output, breakpoint messages.
+   */
+  addSecrets(values: readonly string[]): void {
+    this.secrets = [...new Set([...this.secrets, ...values])];
+  }
+
+  private scrub(text: string): string {
+    return redactText(text, this.secrets);
   }
 
   /** Records a new run and all its tasks (status `pending`) in one transaction. */
@@ -93,15 +158,19 @@ export class StateDb {
     id: string;
     plan: Plan;
     planFile: string | null;
+    /** Stored redacted (see redactConfig): secrets stay in the config's files. */
     config: Config;
+    /** The config's files, so a resume can reload it (null: the config was built in code). */
+    configLayers?: ConfigLayers | null;
     status: RunStatus;
     baseHead: string | null;
     concurrency: number;
     now: number;
   }): void {
     const insertRun = this.db.prepare(
-      `INSERT INTO runs (id, goal, plan_file, plan_json, config_json, status, base_head, concurrency, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO runs (id, goal, plan_file, plan_json, config_json, status, base_head, concurrency, created_at,
+         config_sources_json)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     const insertTask = this.db.prepare(
       `INSERT INTO tasks (run_id, id, ord, title, agent, status, spec_json) VALUES (?, ?, ?, ?, ?, 'pending', ?)`,
@@ -112,17 +181,21 @@ export class StateDb {
         run.plan.goal,
         run.planFile,
         JSON.stringify(run.plan),
-        JSON.stringify(run.config),
+        JSON.stringify(redactConfig(run.config)),
         run.status,
         run.baseHead,
         run.concurrency,
         run.now,
+        run.configLayers ? JSON.stringify(run.configLayers) : null,
       );
       run.plan.tasks.forEach((t, i) => insertTask.run(run.id, t.id, i, t.title, t.agent, JSON.stringify(t)));
     })();
   }
 
-  /** The stored plan and config of a run, exactly as it started. */
+  /**
+   * The stored plan and config of a run. The config is the redacted copy (agents' `env:` values
+   * are `[redacted]`): to run agents, reload it from its layers (see reloadRunConfig).
+   */
   runInputs(runId: string): { plan: Plan; config: Config } {
     const r = this.db.prepare('SELECT plan_json, config_json FROM runs WHERE id = ?').get(runId) as
       Row | undefined;
@@ -131,6 +204,21 @@ export class StateDb {
       plan: JSON.parse(String(r.plan_json)) as Plan,
       config: JSON.parse(String(r.config_json)) as Config,
     };
+  }
+
+  /** The files a run's config was loaded from; null when not recorded (a config built in code). */
+  runConfigLayers(runId: string): ConfigLayers | null {
+    const r = this.db.prepare('SELECT config_sources_json FROM runs WHERE id = ?').get(runId) as
+      Row | undefined;
+    const text = str(r?.config_sources_json);
+    return text === null ? null : (JSON.parse(text) as ConfigLayers);
+  }
+
+  /** Replaces a run's stored config (redacted) and its layers, after a resume reloaded them. */
+  setRunConfig(runId: string, config: Config, layers: ConfigLayers): void {
+    this.db
+      .prepare('UPDATE runs SET config_json = ?, config_sources_json = ? WHERE id = ?')
+      .run(JSON.stringify(redactConfig(config)), JSON.stringify(layers), runId);
   }
 
   getRun(runId: string): RunRow | undefined {
@@ -198,10 +286,25 @@ export class StateDb {
         'commitSha' in extra ? 1 : 0,
         extra.commitSha ?? null,
         'error' in extra ? 1 : 0,
-        extra.error ?? null,
+        extra.error == null ? null : this.scrub(extra.error),
         runId,
         taskId,
       );
+  }
+
+  /**
+   * How many of a task's attempts no longer count against its retries (a resumed failed run gives
+   * its failed tasks their retries afresh; column `tasks.retry_base`).
+   */
+  retryBase(runId: string, taskId: string): number {
+    const r = this.db.prepare('SELECT retry_base FROM tasks WHERE run_id = ? AND id = ?').get(runId, taskId) as
+      Row | undefined;
+    return Number(r?.retry_base ?? 0);
+  }
+
+  /** Sets {@link retryBase} (attempt count), e.g. to the task's attempts so far. */
+  setRetryBase(runId: string, taskId: string, attempts: number): void {
+    this.db.prepare('UPDATE tasks SET retry_base = ? WHERE run_id = ? AND id = ?').run(attempts, runId, taskId);
   }
 
   /** Starts attempt number `n` of a task; returns its row id. */
@@ -221,6 +324,7 @@ export class StateDb {
     const values = keys.map((k) => {
       const v = update[k];
       if (k === 'usage') return v === undefined ? null : JSON.stringify(v);
+      if ((k === 'error' || k === 'verifyOutput') && typeof v === 'string') return this.scrub(v);
       return v ?? null;
     });
     this.db
@@ -239,7 +343,8 @@ export class StateDb {
 
   /**
    * Stores a task's checkpoint: HEAD and the blob id (null = did not exist) and permission bits of
-   * each owned path.
+   * each owned path. What haco left starts as the checkpoint itself (`attempts: 0`): nothing is
+   * haco's until an attempt ends.
    */
   saveCheckpoint(
     runId: string,
@@ -248,38 +353,40 @@ export class StateDb {
     entries: ReadonlyArray<CheckpointRecord>,
     now: number,
   ): void {
+    const left: LeftRecord = { attempts: 0, entries };
     this.db
       .prepare(
-        `INSERT INTO checkpoints (run_id, task_id, head, entries_json, created_at) VALUES (?, ?, ?, ?, ?)
+        `INSERT INTO checkpoints (run_id, task_id, head, entries_json, created_at, left_entries_json)
+         VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (run_id, task_id) DO NOTHING`,
       )
-      .run(runId, taskId, head, JSON.stringify(entries), now);
+      .run(runId, taskId, head, JSON.stringify(entries), now, JSON.stringify(left));
   }
 
-  getCheckpoint(
-    runId: string,
-    taskId: string,
-  ): { head: string | null; entries: CheckpointRecord[] } | undefined {
+  /**
+   * Records what haco left in a task's owned paths (see {@link LeftRecord}), replacing the last
+   * record; called at every attempt's end and after a rollback. No-op when the task has no
+   * checkpoint.
+   */
+  saveLeftEntries(runId: string, taskId: string, left: LeftRecord): void {
+    this.db
+      .prepare('UPDATE checkpoints SET left_entries_json = ? WHERE run_id = ? AND task_id = ?')
+      .run(JSON.stringify(left), runId, taskId);
+  }
+
+  getCheckpoint(runId: string, taskId: string): CheckpointRow | undefined {
     const r = this.db
       .prepare('SELECT * FROM checkpoints WHERE run_id = ? AND task_id = ?')
       .get(runId, taskId) as Row | undefined;
-    if (!r) return undefined;
-    return { head: str(r.head), entries: JSON.parse(String(r.entries_json)) as CheckpointRecord[] };
+    return r ? toCheckpoint(r) : undefined;
   }
 
   /** Every checkpoint of a run, oldest first (`createdAt` epoch ms). */
-  getCheckpoints(
-    runId: string,
-  ): Array<{ taskId: string; head: string | null; entries: CheckpointRecord[]; createdAt: number }> {
+  getCheckpoints(runId: string): CheckpointRow[] {
     const rows = this.db
       .prepare('SELECT * FROM checkpoints WHERE run_id = ? ORDER BY created_at, rowid')
       .all(runId) as Row[];
-    return rows.map((r) => ({
-      taskId: String(r.task_id),
-      head: str(r.head),
-      entries: JSON.parse(String(r.entries_json)) as CheckpointRecord[],
-      createdAt: Number(r.created_at),
-    }));
+    return rows.map(toCheckpoint);
   }
 
   /** Opens a pending breakpoint; returns its id. */
@@ -301,7 +408,7 @@ export class StateDb {
         bp.runId,
         bp.taskId,
         bp.kind,
-        bp.message,
+        this.scrub(bp.message),
         JSON.stringify(bp.answers),
         bp.now,
         bp.details === undefined ? null : JSON.stringify(bp.details),
@@ -311,7 +418,7 @@ export class StateDb {
 
   /** Records an answer; returns false when the breakpoint was not pending (already answered). */
   answerBreakpoint(id: number, answer: BreakpointAnswer, by: string, now: number): boolean {
-    const status = answer === 'approve' ? 'approved' : 'rejected';
+    const status = ANSWER_STATUS[answer];
     const info = this.db
       .prepare(
         `UPDATE breakpoints SET status = ?, answer = ?, answered_by = ?, answered_at = ? WHERE id = ? AND status = 'pending'`,
@@ -330,7 +437,13 @@ export class StateDb {
   addEvent(runId: string, kind: string, taskId: string | null, payload: unknown, now: number): void {
     this.db
       .prepare('INSERT INTO events (run_id, ts, kind, task_id, payload_json) VALUES (?, ?, ?, ?, ?)')
-      .run(runId, now, kind, taskId, payload === undefined ? null : JSON.stringify(payload));
+      .run(
+        runId,
+        now,
+        kind,
+        taskId,
+        payload === undefined ? null : JSON.stringify(redactJson(payload, this.secrets)),
+      );
   }
 
   getEvents(runId: string): Array<{ ts: number; kind: string; taskId: string | null; payload: unknown }> {

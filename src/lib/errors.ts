@@ -1,15 +1,28 @@
 /**
  * Exit codes of both bins (DESIGN.md, "CLI"): 0 completed, 1 run failed, 2 usage / config / plan
- * error, 3 paused at a breakpoint, 130 interrupted.
+ * error, 3 paused at a breakpoint, 4 storage fault (disk full, read-only or corrupt `.haco/`; the
+ * run is left resumable); stopped by a signal, the run paused: 129 SIGHUP, 130 SIGINT (Ctrl-C),
+ * 143 SIGTERM (128 + the signal's number, as shells report it).
  */
 export const ExitCode = {
   completed: 0,
   failed: 1,
   usage: 2,
   paused: 3,
+  storage: 4,
+  hangup: 129,
   interrupted: 130,
+  terminated: 143,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** The signals that pause a run, and the exit code each gives (128 + its number). */
+export const PAUSE_SIGNALS = {
+  SIGHUP: ExitCode.hangup,
+  SIGINT: ExitCode.interrupted,
+  SIGTERM: ExitCode.terminated,
+} as const satisfies Partial<Record<NodeJS.Signals, ExitCode>>;
+export type PauseSignal = keyof typeof PAUSE_SIGNALS;
 
 /**
  * An expected failure a user can act on. `code` is stable (e.g. `config.invalid`); `lines` are the

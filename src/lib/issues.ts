@@ -68,3 +68,17 @@ export function describeYamlError(error: YAMLError): string {
   const message = error.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? 'parse error';
   return `${where}: ${message}`;
 }
+
+const READ_ERRORS: Readonly<Record<string, string>> = {
+  ENOENT: 'no such file',
+  EISDIR: 'it is a directory',
+  EACCES: 'permission denied',
+  ENOTDIR: 'a part of the path is not a directory',
+  ELOOP: 'too many levels of symlinks',
+};
+
+/** Words a failed file read (`readFileSync`) in a few words: `no such file`, `permission denied`. */
+export function describeReadError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return (code && READ_ERRORS[code]) ?? code ?? String(error);
+}

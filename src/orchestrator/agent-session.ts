@@ -4,20 +4,38 @@ import { adapterFor } from '../../agents/registry.js';
 import type { LaunchContext, PermissionDecision, PermissionRequest } from '../../agents/types.js';
 import type { AgentConfig } from '../config/schema.js';
 import type { TaskSpec } from '../plan/schema.js';
-import { PtySession } from '../sessions/pty-session.js';
+import { formatDuration } from '../lib/duration.js';
+import { setLongTimeout, type LongTimeout } from '../lib/timer.js';
+import { delay } from '../lib/wait.js';
+import { signalName } from '../sessions/exit-wrapper.js';
+import { PtySession, type SessionExit } from '../sessions/pty-session.js';
+import { MARKER_ENV } from '../sessions/sweep.js';
+import { failureMessage } from './failure.js';
 
 /** Time an agent gets to exit by itself after reporting it is done, ms. */
 const EXIT_AFTER_DONE_MS = 5000;
+/** After haco killed an agent (timeout), longest wait for its last output to be read, ms. */
+const KILLED_OUTPUT_WAIT_MS = 2000;
 
-/** How an agent session ended. */
+/**
+ * How an agent session ended. `exitCode` and `signal` are the agent process's own end (see
+ * SessionExit; null when haco had to end it); a `reason` is a failure message: the cause on its
+ * first line, then the agent's last output lines (see failure.ts).
+ */
 export type AgentOutcome =
   | {
       readonly kind: 'done';
       readonly exitCode: number | null;
+      readonly signal: number | null;
       readonly costUsd?: number;
       readonly usage?: unknown;
     }
-  | { readonly kind: 'failed'; readonly exitCode: number | null; readonly reason: string }
+  | {
+      readonly kind: 'failed';
+      readonly exitCode: number | null;
+      readonly signal: number | null;
+      readonly reason: string;
+    }
   | { readonly kind: 'timed_out'; readonly reason: string }
   | { readonly kind: 'interrupted'; readonly reason: string };
 
@@ -34,13 +52,24 @@ export interface AgentSessionHooks {
 
 /**
  * Runs one attempt's agent in a pty until it is done, fails, times out (its whole process group
- * is killed at `task.timeoutMs`) or `abort` fires.
+ * is killed at `task.timeoutMs`, any length) or `abort` fires. An agent killed by a signal fails
+ * (`agent killed by SIGKILL`), unless it is a protocol agent that had reported its result.
  * @throws Error when the agent's executable cannot be started
  */
 export async function runAgentSession(
   agent: AgentConfig,
   task: TaskSpec,
-  ctx: LaunchContext & { transcriptFile: string; abort: AbortSignal },
+  ctx: LaunchContext & {
+    transcriptFile: string;
+    abort: AbortSignal;
+    /** The attempt's process marker, put in the agent's environment as `HACO_MARKER` (sessions/sweep.ts). */
+    marker?: string;
+    /**
+     * Subscribes to the agent being held (SIGSTOP, an ownership violation waits) and let go;
+     * returns unsubscribe. The timeout stands still while it is held.
+     */
+    onHeld?: (listener: (isHeld: boolean) => void) => () => void;
+  },
   hooks: AgentSessionHooks,
 ): Promise<AgentOutcome> {
   const adapter = adapterFor(agent);
@@ -71,7 +100,9 @@ export async function runAgentSession(
     command: spec.command,
     args: spec.args,
     cwd: ctx.repoRoot,
-    env: spec.env,
+    env: ctx.marker === undefined ? spec.env : { ...spec.env, [MARKER_ENV]: ctx.marker },
+    // Only the basics, the agent type's own variables and the config's list reach the agent.
+    envPassthrough: [...adapter.envPassthrough, ...(agent.env_passthrough ?? [])],
     transcriptFile: ctx.transcriptFile,
     ...(stdin ? { stdinFifo: join(ctx.attemptDir, 'stdin.fifo') } : {}),
     output:
@@ -105,10 +136,23 @@ export async function runAgentSession(
   if (stdin) for (const line of stdin.initialInput(task, ctx)) session.writeInput(line);
   hooks.onStarted(session);
 
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>(
-    (resolve) => (timer = setTimeout(() => resolve('timeout'), task.timeoutMs)),
-  );
+  let timer: LongTimeout | undefined;
+  let offHeld: (() => void) | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    let left = task.timeoutMs;
+    let armedAt = Date.now();
+    const arm = (): void => {
+      armedAt = Date.now();
+      timer = setLongTimeout(() => resolve('timeout'), left);
+    };
+    arm();
+    // Time the agent spends held at an ownership_violation breakpoint does not count.
+    offHeld = ctx.onHeld?.((isHeld) => {
+      timer?.clear();
+      if (isHeld) left -= Date.now() - armedAt;
+      else arm();
+    });
+  });
   const aborted = new Promise<'abort'>((resolve) => {
     if (ctx.abort.aborted) resolve('abort');
     ctx.abort.addEventListener('abort', () => resolve('abort'), { once: true });
@@ -121,51 +165,78 @@ export async function runAgentSession(
     aborted,
     permissionFailed,
   ]);
-  clearTimeout(timer);
+  timer?.clear();
+  offHeld?.();
+  /** The cause, then the agent's last output lines (its screen: what the user saw in its pane). */
+  const failure = (cause: string): string => failureMessage(cause, session.tail());
 
   if (typeof first === 'object' && 'permissionFailure' in first) {
     await session.kill();
-    return { kind: 'failed', exitCode: null, reason: first.permissionFailure };
+    return { kind: 'failed', exitCode: null, signal: null, reason: first.permissionFailure };
   }
   if (first === 'timeout' || first === 'abort') {
     await session.kill();
+    // After the kill the pane holds everything the agent printed.
+    await Promise.race([session.exited, delay(KILLED_OUTPUT_WAIT_MS)]);
     return first === 'timeout'
       ? {
           kind: 'timed_out',
-          reason: `agent timed out after ${task.timeoutMs} ms; its process group was killed`,
+          reason: failure(
+            `agent timed out after ${formatDuration(task.timeoutMs)}; its process group was killed`,
+          ),
         }
       : { kind: 'interrupted', reason: 'interrupted' };
   }
-  let exitCode: number | null = null;
+  // How the agent's process ended; undefined when it was still running after reporting done
+  // (haco's own kill below ends it then, which is no failure of the agent).
+  let exit: SessionExit | undefined;
   if (first === 'done') {
-    const exit = await Promise.race([
+    const late = await Promise.race([
       finished,
       new Promise<undefined>((r) => setTimeout(() => r(undefined), EXIT_AFTER_DONE_MS)),
     ]);
-    exitCode = exit?.exit.exitCode ?? null;
+    exit = late?.exit;
   } else {
-    exitCode = first.exit.exitCode;
+    exit = first.exit;
   }
   // Whatever the agent left running in its group (servers, watchers) must not outlive it.
   await session.kill(500);
+  const exitCode = exit?.exitCode ?? null;
+  const signal = exit?.signal ?? null;
   if (adapter.completion === 'protocol') {
-    const signal = doneSignal as typeof doneSignal | undefined;
-    if (!signal)
+    const done = doneSignal as typeof doneSignal | undefined;
+    // A result reported before the end is the agent's answer, however its process ended after.
+    if (!done)
       return {
         kind: 'failed',
         exitCode,
-        reason: `agent exited (code ${exitCode}) without reporting a result`,
+        signal,
+        reason: failure(
+          signal === null
+            ? `agent exited (code ${exitCode}) without reporting a result`
+            : `agent killed by ${signalName(signal)} before reporting a result`,
+        ),
       };
-    if (!signal.ok)
-      return { kind: 'failed', exitCode, reason: `agent reported an error: ${signal.message ?? ''}` };
+    if (!done.ok)
+      return {
+        kind: 'failed',
+        exitCode,
+        signal,
+        reason: failure(`agent reported an error: ${done.message ?? ''}`),
+      };
     return {
       kind: 'done',
       exitCode,
-      ...(signal.costUsd === undefined ? {} : { costUsd: signal.costUsd }),
-      ...(signal.usage === undefined ? {} : { usage: signal.usage }),
+      signal,
+      ...(done.costUsd === undefined ? {} : { costUsd: done.costUsd }),
+      ...(done.usage === undefined ? {} : { usage: done.usage }),
     };
   }
+  // An agent whose result is its exit code: a signal death fails even if node-pty says code 0
+  // (its files may be half written).
+  if (signal !== null)
+    return { kind: 'failed', exitCode, signal, reason: failure(`agent killed by ${signalName(signal)}`) };
   return exitCode === 0
-    ? { kind: 'done', exitCode }
-    : { kind: 'failed', exitCode, reason: `agent exited with code ${exitCode}` };
+    ? { kind: 'done', exitCode, signal: null }
+    : { kind: 'failed', exitCode, signal: null, reason: failure(`agent exited with code ${exitCode}`) };
 }

@@ -1,17 +1,27 @@
 import { randomBytes } from 'node:crypto';
 
 import type { Config } from '../config/schema.js';
+import { secretValues, type ConfigLayers } from '../config/secrets.js';
+import type { OpenStateOptions } from '../db/open-db.js';
 import { StateDb } from '../db/state-db.js';
+import { toStorageError, type StorageError } from '../db/storage-errors.js';
 import { UsageError } from '../lib/errors.js';
 import { TypedEmitter } from '../lib/typed-emitter.js';
 import { Mutex } from '../lib/wait.js';
 import type { OwnershipLedger } from '../ownership/ledger.js';
 import type { Plan, TaskSpec } from '../plan/schema.js';
+import { Reaper } from '../sessions/reaper.js';
+import { runMarkerPrefix, sweepMarked } from '../sessions/sweep.js';
 import { Workspace } from '../workspace/git.js';
 import { runAttempt, type AttemptEnv, type LiveSession } from './attempt.js';
+import { hasOutputLines } from './failure.js';
+import { Lease } from './lease.js';
+import { recoverCrashedTasks, sweepRun } from './recovery.js';
+import { recordLeft, rollbackRun } from './rollback.js';
 import type { CoreEvents } from './events.js';
 import { askPermission, type PermissionDesk } from './permissions.js';
 import { RunRecorder } from './recorder.js';
+import { reopenFailedRun } from './reopen.js';
 import { readyTasks, recoverInterrupted } from './scheduler.js';
 import { summarizeRun } from './summary.js';
 import {
@@ -23,6 +33,7 @@ import {
   type RunSummary,
 } from './types.js';
 import { settleViolation, watchOwnership, type ViolationGuard } from './violations.js';
+import { WriterHolds } from './writer-holds.js';
 
 export type { LiveSession } from './attempt.js';
 
@@ -35,6 +46,8 @@ export interface CreateRunOptions {
   /** Approve the plan at once (`--yes`); the answer is recorded as by `approvedBy`. */
   readonly autoApprove?: boolean;
   readonly approvedBy?: string;
+  /** The files the config was loaded from, stored so `haco resume` can reload it (secrets stay there). */
+  readonly configLayers?: ConfigLayers;
 }
 
 /** Options of {@link Orchestrator.drive}. */
@@ -50,6 +63,10 @@ export interface DriveOptions {
    * in this process, else the copy stored with the run.
    */
   readonly config?: Config;
+  /** Where `config` was loaded from: stored with the run (redacted config + layers) for the next resume. */
+  readonly configLayers?: ConfigLayers;
+  /** `haco resume`: a failed run's failed tasks run again with fresh retries (see reopenFailedRun). */
+  readonly reopenFailed?: boolean;
 }
 
 /**
@@ -73,6 +90,16 @@ export class Orchestrator {
   private readonly taskAborts = new Map<string, AbortController>();
   /** Per running task: its current attempt's row id. */
   private readonly currentAttempts = new Map<string, number>();
+  /** Agents held (process group stopped) while a violation they are suspected of waits. */
+  private readonly holds = new WriterHolds(
+    (taskId) => this.sessions.get(taskId)?.session,
+    // Markers are `<run>:<task>:<attempt>:<nonce>` (sessions/sweep.ts newMarker).
+    (taskId) => {
+      const live = this.sessions.get(taskId);
+      return live ? { prefix: `${live.runId}:${taskId}:${live.attempt}:` } : undefined;
+    },
+    (taskId) => this.taskAborts.get(taskId)?.abort(),
+  );
   private ledger: OwnershipLedger | undefined;
   private guard: ViolationGuard | undefined;
   /** Whether the current drive waits for answers (dashboard) or pauses the run (headless). */
@@ -80,6 +107,12 @@ export class Orchestrator {
   private wake: () => void = () => undefined;
   /** The live (unredacted) config of each run this process created or resumed. */
   private readonly liveConfigs = new Map<string, Config>();
+  /** The repository lease, taken by the first command that changes a run; released by close(). */
+  private lease: Lease | undefined;
+  /** Kills this process's agents if it dies; started with the first attempt. */
+  private reaper: Reaper | undefined;
+  /** The first storage fault of the current drive: it stops the run, and `drive` throws it. */
+  private storageFault: StorageError | undefined;
 
   private constructor(
     readonly workspace: Workspace,
@@ -112,6 +145,14 @@ export class Orchestrator {
         this.taskAborts.delete(taskId);
       },
       askPermission: (runId, task, request) => askPermission(desk, runId, task, request),
+      fault: (error) => {
+        if (!this.onFault(error)) throw error;
+      },
+      onHeld: (taskId, listener) => this.holds.onChange(taskId, listener),
+      watchMarker: (marker) => {
+        this.reaper ??= Reaper.start();
+        this.reaper.watch(marker);
+      },
     };
   }
 
@@ -121,25 +162,61 @@ export class Orchestrator {
   }
 
   /**
-   * Opens the repository containing `cwd` and its state database (`.haco/state.db`), and keeps
-   * `.haco/` out of git through `.git/info/exclude`.
-   * @throws UsageError when `cwd` is not in a git work tree
+   * Opens the repository containing `cwd` and its state database (`.haco/state.db`, checked before
+   * anything is written), then keeps `.haco/` out of git through `.git/info/exclude`.
+   * @param options.create false: the database must already exist (commands about existing runs);
+   *   nothing is created or written when it does not. Default true.
+   * @throws UsageError when `cwd` is not in a git work tree, or (`create: false`) there are no runs
+   * @throws StorageError when the state database or `.git/info/exclude` cannot be used (exit code 4)
    */
-  static async open(cwd: string, now: () => number = Date.now): Promise<Orchestrator> {
+  static async open(
+    cwd: string,
+    now: () => number = Date.now,
+    options: OpenStateOptions = { create: true },
+  ): Promise<Orchestrator> {
     const workspace = await Workspace.open(cwd);
-    await workspace.excludeHacoDir();
-    return new Orchestrator(workspace, StateDb.openInRepo(workspace.root), now);
+    const db = StateDb.openInRepo(workspace.root, options);
+    try {
+      await workspace.excludeHacoDir();
+    } catch (error) {
+      db.close();
+      throw toStorageError(error) ?? error;
+    }
+    return new Orchestrator(workspace, db, now);
   }
 
   get repoRoot(): string {
     return this.workspace.root;
   }
 
-  /** Closes the database; call after every drive has returned. */
+  /** Releases the lease, lets the reaper go and closes the database; call after every drive has returned. */
   close(): void {
     for (const live of this.sessions.values()) live.session.dispose();
     this.sessions.clear();
+    this.lease?.release();
+    this.lease = undefined;
+    this.reaper?.close();
+    this.reaper = undefined;
     this.db.close();
+  }
+
+  /**
+   * Takes (or keeps) the repository lease for `runId`: one haco process at a time creates, drives,
+   * answers or rolls back runs of a repository. A run whose holder died is marked `interrupted`
+   * and every process still carrying one of its markers is killed.
+   * @throws HacoError (`lease.held`, exit 2) when another living haco holds it; nothing is written
+   */
+  private async holdLease(runId: string): Promise<void> {
+    let takenOver;
+    if (this.lease) takenOver = this.lease.retarget(runId);
+    else ({ lease: this.lease, takenOver } = Lease.acquire(this.db, runId, this.now));
+    const dead = takenOver?.runId;
+    if (dead === null || dead === undefined) return;
+    if (this.db.getRun(dead)?.status === 'running') {
+      this.rec.runStatus(dead, 'interrupted');
+      this.rec.log(dead, null, `interrupted: haco (pid ${takenOver?.pid}) stopped without pausing the run`);
+    }
+    await sweepMarked({ prefix: runMarkerPrefix(dead) });
   }
 
   /**
@@ -149,11 +226,14 @@ export class Orchestrator {
    */
   async createRun(plan: Plan, config: Config, options: CreateRunOptions = {}): Promise<string> {
     const runId = randomBytes(4).toString('hex');
+    await this.holdLease(runId);
+    this.db.addSecrets(secretValues(config));
     this.db.createRun({
       id: runId,
       plan,
       planFile: options.planFile ?? null,
       config,
+      configLayers: options.configLayers ?? null,
       status: 'awaiting_approval',
       baseHead: await this.workspace.head(),
       concurrency: options.concurrency ?? config.concurrency,
@@ -196,6 +276,7 @@ export class Orchestrator {
     answer: BreakpointAnswer,
     by: string,
   ): Promise<BreakpointRow> {
+    await this.holdLease(runId);
     const pending = this.db.getBreakpoints(runId).filter((b) => b.status === 'pending');
     const target = breakpointId === undefined ? pending[0] : pending.find((b) => b.id === breakpointId);
     if (!target) {
@@ -203,6 +284,11 @@ export class Orchestrator {
         breakpointId === undefined
           ? `run ${runId} has no pending breakpoint`
           : `run ${runId} has no pending breakpoint ${breakpointId}`,
+      );
+    }
+    if (!target.answers.includes(answer)) {
+      throw new UsageError(
+        `breakpoint ${target.id} (${target.kind}) takes ${target.answers.join(', ')}, not ${answer}`,
       );
     }
     // Carry out the answer first, so a crash leaves the breakpoint pending rather than half done.
@@ -222,6 +308,18 @@ export class Orchestrator {
     return answered;
   }
 
+  /**
+   * Rolls a run (or one task) back under the repository lease; see {@link rollbackRun}.
+   * @throws HacoError (`lease.held`) when another living haco holds the repository
+   */
+  async rollback(
+    runId: string,
+    ...rest: Parameters<typeof rollbackRun> extends [unknown, unknown, unknown, ...infer R] ? R : never
+  ): ReturnType<typeof rollbackRun> {
+    await this.holdLease(runId);
+    return rollbackRun(this.db, this.workspace, runId, ...rest);
+  }
+
   /** The `--json` summary of a run. */
   summary(runId: string): RunSummary {
     return summarizeRun(this.db, runId, this.now());
@@ -234,22 +332,56 @@ export class Orchestrator {
    * @returns the run's status when it returns: terminal, `awaiting_approval` or `paused`
    */
   async drive(runId: string, options: DriveOptions = {}): Promise<RunStatus> {
-    if (options.config) this.liveConfigs.set(runId, options.config);
-    recoverInterrupted(this.rec, runId, (taskId) => this.running.has(taskId));
+    await this.holdLease(runId);
+    if (options.config) {
+      this.liveConfigs.set(runId, options.config);
+      this.db.addSecrets(secretValues(options.config));
+      if (options.configLayers) this.db.setRunConfig(runId, options.config, options.configLayers);
+    }
+    if (options.reopenFailed) reopenFailedRun(this.rec, runId);
+    // An earlier haco's processes of this run (its reaper may have died with it) go first.
+    if (this.running.size === 0) await sweepRun(runId);
+    const crashed = recoverInterrupted(this.rec, runId, (taskId) => this.running.has(taskId));
+    await recoverCrashedTasks(this.rec, this.workspace, runId, crashed);
     this.isInteractive = options.waitForAnswers === true;
     const { watcher, ledger, guard } = await watchOwnership(this.rec, this.repoRoot, runId, {
       running: () => new Map(this.currentAttempts),
-      stopWriter: (taskId) => this.taskAborts.get(taskId)?.abort(),
+      hold: (taskId) => this.holds.hold(taskId, this.isInteractive),
+      release: (taskId, how) => this.holds.release(taskId, how),
+      isInteractive: () => this.isInteractive,
+      commitsSettled: () => this.commitLock.run(() => Promise.resolve()),
     });
     this.ledger = ledger;
     this.guard = guard;
     try {
-      return await this.loop(runId, options);
+      const status = await this.loop(runId, options);
+      if (this.storageFault) throw this.storageFault;
+      return status;
+    } catch (error) {
+      // A storage fault stops the run cleanly: every agent is stopped before it is reported, and
+      // the run is left as the database last recorded it (resumable: haco resume RUN).
+      if (!this.onFault(error)) throw error;
+      await Promise.allSettled(this.running.values());
+      throw this.storageFault ?? error;
     } finally {
       await watcher.close();
       this.guard = undefined;
       this.ledger = undefined;
     }
+  }
+
+  /**
+   * Takes an error from anywhere in a drive: a storage fault (disk full, read-only, corrupt; see
+   * storage-errors.ts) is kept (the first one), every agent is told to stop, and `drive` throws it
+   * once they have. Returns false for any other error, which stays the caller's to handle.
+   */
+  private onFault(error: unknown): boolean {
+    const fault = toStorageError(error);
+    if (!fault) return false;
+    this.storageFault ??= fault;
+    this.abort.abort();
+    this.wake();
+    return true;
   }
 
   /**
@@ -312,6 +444,8 @@ export class Orchestrator {
       this.ledger?.claim(spec.id, files);
       const job = this.runTask(runId, plan, config, { ...spec, files })
         .catch((error: unknown) => {
+          // A storage fault stops the whole run (nothing more can be recorded), not just this task.
+          if (this.onFault(error)) return;
           this.rec.taskStatus(runId, spec.id, 'failed', {
             error: `internal error: ${(error as Error).message}`,
           });
@@ -333,20 +467,29 @@ export class Orchestrator {
     }
     // Interrupted attempts (haco stopped, a breakpoint asked) are numbered but do not use up retries.
     const all = this.db.getAttempts(runId, task.id);
-    const counted = all.filter((a) => a.status !== 'interrupted');
+    const base = this.db.retryBase(runId, task.id);
+    const counted = all.filter((a) => a.status !== 'interrupted' && a.n > base);
     let failure = counted.at(-1)?.verifyOutput ?? counted.at(-1)?.error ?? undefined;
     let n = all.length;
     for (let used = counted.length; used <= task.retries; used++) {
       if (this.abort.signal.aborted) return this.rec.taskStatus(runId, task.id, 'pending');
       if (used > counted.length) this.rec.taskStatus(runId, task.id, 'running');
       n += 1;
-      const result = await runAttempt(this.env, runId, plan, config, task, n, failure);
+      // What the attempt left is recorded even when it throws: rollback keeps anything else.
+      const result = await runAttempt(this.env, runId, plan, config, task, n, failure).finally(() =>
+        recordLeft(this.db, this.workspace, runId, task, n),
+      );
       if (result === 'interrupted') return this.rec.taskStatus(runId, task.id, 'pending');
       if (result.ok) return;
       failure = result.failure;
     }
-    this.rec.taskStatus(runId, task.id, 'failed', { error: lastLine(failure ?? 'failed') });
+    this.rec.taskStatus(runId, task.id, 'failed', { error: taskError(failure ?? 'failed') });
   }
+}
+
+/** A task's `error`: an agent's failure whole (cause and last output lines), else the last line. */
+function taskError(failure: string): string {
+  return hasOutputLines(failure) ? failure : lastLine(failure);
 }
 
 function lastLine(text: string): string {

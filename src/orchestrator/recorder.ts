@@ -1,7 +1,7 @@
 import type { StateDb } from '../db/state-db.js';
 import type { TypedEmitter } from '../lib/typed-emitter.js';
 import type { CoreEvents } from './events.js';
-import type { BreakpointKind, BreakpointRow, RunStatus, TaskStatus } from './types.js';
+import type { BreakpointAnswer, BreakpointKind, BreakpointRow, RunStatus, TaskStatus } from './types.js';
 
 /**
  * Every state change of a run goes through here: written to the state database (and its event
@@ -42,20 +42,24 @@ export class RunRecorder {
     this.events.emit('run:logged', { runId, taskId, message });
   }
 
-  /** Opens a pending breakpoint answered with approve / reject; `details` are kind-specific facts. */
+  /**
+   * Opens a pending breakpoint answered with `answers` (default approve / reject); `details` are
+   * kind-specific facts.
+   */
   openBreakpoint(
     runId: string,
     taskId: string | null,
     kind: BreakpointKind,
     message: string,
     details?: unknown,
+    answers: readonly BreakpointAnswer[] = ['approve', 'reject'],
   ): BreakpointRow {
     const id = this.db.openBreakpoint({
       runId,
       taskId,
       kind,
       message,
-      answers: ['approve', 'reject'],
+      answers: [...answers],
       now: this.now(),
       details,
     });

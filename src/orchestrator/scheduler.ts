@@ -32,12 +32,14 @@ export function readyTasks(rec: RunRecorder, runId: string): TaskRow[] {
 /**
  * Puts back to `pending` the tasks a stopped or crashed process left running (their open attempts
  * become `interrupted`, which does not use up a retry); `isLive` names tasks this process runs.
+ * @returns the ids of the tasks put back
  */
 export function recoverInterrupted(
   rec: RunRecorder,
   runId: string,
   isLive: (taskId: string) => boolean,
-): void {
+): string[] {
+  const recovered: string[] = [];
   for (const task of rec.db.getTasks(runId)) {
     if (isLive(task.id)) continue;
     if (task.status !== 'running' && task.status !== 'verifying' && task.status !== 'reviewing') continue;
@@ -50,5 +52,7 @@ export function recoverInterrupted(
       });
     }
     rec.taskStatus(runId, task.id, 'pending');
+    recovered.push(task.id);
   }
+  return recovered;
 }

@@ -1,6 +1,7 @@
 import type { StateDb } from '../db/state-db.js';
 import { taskChanges, type ChangedFile } from '../workspace/changes.js';
 import type { Workspace } from '../workspace/git.js';
+import { isRunHeldLive } from './lease.js';
 import type { RunSummary } from './types.js';
 
 /**
@@ -25,9 +26,10 @@ export async function runChanges(
 }
 
 /**
- * Builds the `--json` object of `haco run` / `haco status` from the database:
+ * Builds the `--json` object of `haco run` / `haco status` from the database (a `running` run
+ * whose lease holder died is reported `interrupted`):
  * `{run_id, status, goal, tasks: [{id, status, attempts, commit, changed_files?}], breakpoints:
- * [{id, kind, task, message, status}], cost_usd, duration_ms}`.
+ * [{id, kind, task, message, status, answers}], cost_usd, duration_ms}`.
  * @param changes from `runChanges`; when given, every task gets `changed_files` (`[]` when absent)
  * @throws Error when the run does not exist
  */
@@ -43,13 +45,15 @@ export function summarizeRun(
   const start = run.startedAt ?? run.createdAt;
   return {
     run_id: run.id,
-    status: run.status,
+    // A run left `running` by a process that died is `interrupted` (computed here: status is read-only).
+    status: run.status === 'running' && !isRunHeldLive(db, runId) ? 'interrupted' : run.status,
     goal: run.goal,
     tasks: db.getTasks(runId).map((t) => ({
       id: t.id,
       status: t.status,
       attempts: attempts.filter((a) => a.taskId === t.id).length,
       commit: t.commitSha,
+      ...(t.error ? { error: t.error } : {}),
       ...(changes ? { changed_files: changes.get(t.id) ?? [] } : {}),
     })),
     breakpoints: db.getBreakpoints(runId).map((b) => ({
@@ -58,6 +62,7 @@ export function summarizeRun(
       task: b.taskId,
       message: b.message,
       status: b.status,
+      answers: b.answers,
     })),
     cost_usd: Math.round(attempts.reduce((sum, a) => sum + (a.costUsd ?? 0), 0) * 1e6) / 1e6,
     duration_ms: (run.endedAt ?? now) - start,

@@ -1,11 +1,16 @@
 import type { ChangedFile } from '../workspace/changes.js';
 
-/** Run life cycle (DESIGN.md, "Concepts"). */
+/**
+ * Run life cycle (DESIGN.md, "Concepts"). `interrupted`: the process driving it died (kill -9, a
+ * crash, a power cut) while it was `running`; `haco status` shows it so as soon as the lease's owner
+ * is gone, and it is stored so when another haco takes the lease over. `haco resume` continues it.
+ */
 export type RunStatus =
   | 'planning'
   | 'awaiting_approval'
   | 'running'
   | 'paused'
+  | 'interrupted'
   | 'completed'
   | 'failed'
   | 'cancelled'
@@ -29,8 +34,22 @@ export type BreakpointKind =
   | 'budget_exceeded'
   | 'task_timeout';
 
-export type BreakpointStatus = 'pending' | 'approved' | 'rejected';
-export type BreakpointAnswer = 'approve' | 'reject';
+/** `kept`: an ownership violation the user kept as their own (see BreakpointAnswer). */
+export type BreakpointStatus = 'pending' | 'approved' | 'rejected' | 'kept';
+/**
+ * An answer to a breakpoint. For an `ownership_violation`: `approve` grants the path to the
+ * writer (offered only when no task owns it), `reject` reverts the change (and fails the
+ * writer's attempt), `keep` keeps the content as the user's own (no grant; the held agents go
+ * on). Every other kind takes approve / reject.
+ */
+export type BreakpointAnswer = 'approve' | 'reject' | 'keep';
+
+/** The status a breakpoint takes with each answer. */
+export const ANSWER_STATUS: Readonly<Record<BreakpointAnswer, Exclude<BreakpointStatus, 'pending'>>> = {
+  approve: 'approved',
+  reject: 'rejected',
+  keep: 'kept',
+};
 
 /** Statuses a run never leaves by itself. */
 export const TERMINAL_RUN: ReadonlySet<RunStatus> = new Set([
@@ -80,7 +99,10 @@ export interface AttemptRow {
   readonly pid: number | null;
   /** The agent's own session id (e.g. Claude Code's), for resume. */
   readonly sessionId: string | null;
+  /** The agent's exit code; 128 + the signal number after a signal death. */
   readonly exitCode: number | null;
+  /** The signal number that ended the agent (9 = SIGKILL), or null. */
+  readonly signal: number | null;
   /** Epoch ms. */
   readonly startedAt: number;
   /** Epoch ms when the agent finished (before verification). */
@@ -122,6 +144,11 @@ export interface RunSummary {
     status: TaskStatus;
     attempts: number;
     commit: string | null;
+    /**
+     * Why the task failed (present only then): the cause on the first line; an agent's failure
+     * goes on with `last output:` and its last output lines, each as `  | line`.
+     */
+    error?: string;
     changed_files?: ChangedFile[];
   }>;
   breakpoints: Array<{
@@ -130,6 +157,8 @@ export interface RunSummary {
     task: string | null;
     message: string;
     status: BreakpointStatus;
+    /** What the breakpoint takes (`haco approve|reject|keep`). */
+    answers: readonly BreakpointAnswer[];
   }>;
   /** Sum of every attempt's reported cost, USD. */
   cost_usd: number;

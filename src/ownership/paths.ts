@@ -1,20 +1,47 @@
 import picomatch from 'picomatch';
 
-const GLOB_CHARS = /[*?[\]{}()!+@]/;
+/**
+ * The characters that make an owned path a glob: `*`, `?` and a brace group `{a,b}`. Every other
+ * character is literal, `[ ] ( ) ! + @ |` included, so Next.js routes such as
+ * `app/(marketing)/[slug]/page.tsx` name exactly one file (README.md, "Ownership").
+ */
+const GLOB_CHARS = /[*?{}]/;
+/** Characters picomatch would read as syntax but that are literal in an owned path. */
+const PICOMATCH_LITERALS = /[()[\]!+@|^$\\]/g;
 
-/** True when a path segment holds glob syntax (picomatch). */
+/** True when a path segment holds glob syntax (`*`, `?`, `{a,b}`). */
 export function isGlobSegment(segment: string): boolean {
   return GLOB_CHARS.test(segment);
 }
 
+/** True when an owned pattern holds glob syntax in any segment (see isGlobSegment). */
+export function isGlobPattern(pattern: string): boolean {
+  return pattern.split('/').some(isGlobSegment);
+}
+
+/** An owned pattern as picomatch reads it: only `*`, `?` and `{}` keep their meaning. */
+function toPicomatch(pattern: string): string {
+  return pattern.replace(PICOMATCH_LITERALS, (c) => `\\${c}`);
+}
+
+/** A control character (U+0000–U+001F, U+007F–U+009F): never part of a path a plan may own. */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL_CHAR = /[\u0000-\u001f\u007f-\u009f]/;
+
 /**
  * Normalises an owned path as written in a plan: drops `./` and duplicate slashes; a trailing `/`
- * means a whole directory and becomes `dir/**`. Refused: empty, absolute (`/x`, `C:/x`, `~/x`),
- * backslashes, `..`, the whole repository, a negated glob (`!x`: it would own everything else),
- * and anything inside `.git/` or `.haco/`.
+ * means a whole directory and becomes `dir/**`. Refused: empty, control characters (a tab, a line
+ * break, an escape), absolute (`/x`, `C:/x`, `~/x`), backslashes, `..`, the whole repository, a
+ * leading `!` (read by other tools as a negation, which would own everything else), and anything
+ * inside `.git/` or `.haco/`.
  * @returns the normalised pattern, or a one-line error message naming what is wrong
  */
 export function normaliseOwnedPath(raw: string): { pattern: string } | { error: string } {
+  const control = CONTROL_CHAR.exec(raw)?.[0];
+  if (control !== undefined) {
+    const code = `U+${control.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+    return { error: `${JSON.stringify(raw)} holds a control character (${code}); owned paths are plain names` };
+  }
   const text = raw.trim();
   if (text === '') return { error: 'empty path' };
   if (text.startsWith('/') || /^[A-Za-z]:[\\/]/.test(text) || text.startsWith('~')) {
@@ -70,8 +97,8 @@ function segmentsMayMeet(a: string, b: string): boolean {
   const aGlob = isGlobSegment(a);
   const bGlob = isGlobSegment(b);
   if (!aGlob && !bGlob) return a === b;
-  if (!aGlob) return picomatch.isMatch(a, b, { dot: true });
-  if (!bGlob) return picomatch.isMatch(b, a, { dot: true });
+  if (!aGlob) return picomatch.isMatch(a, toPicomatch(b), { dot: true });
+  if (!bGlob) return picomatch.isMatch(b, toPicomatch(a), { dot: true });
   // Two globs: a common name must start with both literal heads and end with both literal tails.
   const x = literalEnds(a);
   const y = literalEnds(b);
@@ -93,10 +120,10 @@ function walk(a: readonly string[], i: number, b: readonly string[], j: number, 
   return segmentsMayMeet(sa, sb) && walk(a, i + 1, b, j + 1, seen);
 }
 
-/** Whether a segment opens a `{}`, `()` or `[]` group it does not close (the group spans a `/`). */
+/** Whether a segment opens a `{}` group it does not close (the group spans a `/`). */
 function hasOpenGroup(segment: string): boolean {
   const count = (c: string): number => segment.split(c).length - 1;
-  return count('{') !== count('}') || count('(') !== count(')') || count('[') !== count(']');
+  return count('{') !== count('}');
 }
 
 /**
@@ -106,8 +133,9 @@ function hasOpenGroup(segment: string): boolean {
  */
 function walkSegments(pattern: string): string[] {
   const segments = pattern.split('/').filter((s) => s !== '' && s !== '.');
-  if (pattern.startsWith('!') || segments.some(hasOpenGroup))
-    return [...literalPrefix(segments.join('/')), '**'];
+  // A negation (refused in plans, but other tools read one) could own anything.
+  if (pattern.startsWith('!')) return ['**'];
+  if (segments.some(hasOpenGroup)) return [...literalPrefix(segments.join('/')), '**'];
   if (!segments.some(isGlobSegment) || pattern.endsWith('/')) segments.push('**');
   return segments;
 }
@@ -131,11 +159,12 @@ export function firstOverlap(a: readonly string[], b: readonly string[]): [strin
 
 /**
  * A matcher for "is this repo-relative file path owned by these patterns": exact match, a file
- * below a literal (directory) path, or a glob match.
+ * below a literal (directory) path, or a glob match where only `*`, `**`, `?` and `{a,b}` are
+ * syntax (every other character matches itself).
  */
 export function ownershipMatcher(patterns: readonly string[]): (path: string) => boolean {
-  const globs = patterns.filter((p) => p.split('/').some(isGlobSegment));
+  const globs = patterns.filter(isGlobPattern);
   const literals = patterns.filter((p) => !globs.includes(p));
-  const isGlobMatch = globs.length ? picomatch(globs as string[], { dot: true }) : () => false;
+  const isGlobMatch = globs.length ? picomatch(globs.map(toPicomatch), { dot: true }) : () => false;
   return (path) => literals.some((l) => path === l || path.startsWith(`${l}/`)) || isGlobMatch(path);
 }

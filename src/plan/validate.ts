@@ -1,11 +1,9 @@
-import { existsSync, lstatSync, realpathSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
-
 import type { Config } from '../config/schema.js';
 import { PlanError } from '../lib/errors.js';
 import { describeIssues, type IssueLine } from '../lib/issues.js';
-import { firstOverlap, literalPrefix, normaliseOwnedPath } from '../ownership/paths.js';
+import { firstOverlap, normaliseOwnedPath } from '../ownership/paths.js';
 import { readPlanData } from './load.js';
+import { repoOwnershipProblems, type OwnedPatterns } from './repo-rules.js';
 import { PlanSchema, type ParsedPlan, type Plan, type TaskSpec } from './schema.js';
 
 /** One validation problem: where (`tasks[1].files[0]`) and what. */
@@ -53,34 +51,11 @@ export function ancestorsOf(deps: ReadonlyMap<string, readonly string[]>): Map<s
   return memo;
 }
 
-/** Checks that an owned pattern's real directories stay inside the repo (no symlink escape). */
-function escapesRepo(repoRoot: string, pattern: string): string | undefined {
-  const realRoot = realpathSync(repoRoot);
-  let current = repoRoot;
-  for (const segment of literalPrefix(pattern)) {
-    current = join(current, segment);
-    if (!existsSync(current) && !isDanglingLink(current)) return undefined;
-    if (isDanglingLink(current)) return `"${relative(repoRoot, current)}" is a symlink to a missing target`;
-    const real = realpathSync(current);
-    if (real !== realRoot && !real.startsWith(realRoot + sep)) {
-      return `"${relative(repoRoot, current)}" is a symlink that leaves the repository`;
-    }
-  }
-  return undefined;
-}
-
-function isDanglingLink(path: string): boolean {
-  try {
-    return lstatSync(path).isSymbolicLink() && !existsSync(path);
-  } catch {
-    return false;
-  }
-}
-
 /**
  * Validates parsed plan data against the schema and the semantic rules: unique ids, known
- * dependencies, no cycle, known agents, owned paths inside the repo (real paths under `repoRoot`,
- * so a symlink out of it is refused), and no overlapping ownership between tasks that could run
+ * dependencies, no cycle, known agents, owned paths of this repository (`repoOwnershipProblems`:
+ * no symlink out of `repoRoot`, into `.git/` or `.haco/` or onto another task's paths, nothing in
+ * a submodule or nested repository), and no overlapping ownership between tasks that could run
  * at the same time. Schema problems are reported alone, since the other rules need a well-formed
  * plan; overlaps are only checked once the dependencies have no cycle.
  * @returns every problem found (empty when the plan is valid) and, when valid, the resolved plan
@@ -107,6 +82,7 @@ export function checkPlan(
   const deps = new Map<string, string[]>();
   const patterns = new Map<string, string[]>();
   const specs: TaskSpec[] = [];
+  const ownedByTask: OwnedPatterns[] = [];
   plan.tasks.forEach((task, i) => {
     const at = `tasks[${i}]`;
     task.depends_on.forEach((dep, d) => {
@@ -126,13 +102,14 @@ export function checkPlan(
       });
     }
     const owned: string[] = [];
+    const ownedAt: OwnedPatterns['patterns'][number][] = [];
     task.files.forEach((raw, f) => {
       const result = normaliseOwnedPath(raw);
       if ('error' in result) return problems.push({ path: `${at}.files[${f}]`, message: result.error });
-      const escape = escapesRepo(repoRoot, result.pattern);
-      if (escape) return problems.push({ path: `${at}.files[${f}]`, message: escape });
       owned.push(result.pattern);
+      ownedAt.push({ pattern: result.pattern, at: `${at}.files[${f}]` });
     });
+    ownedByTask.push({ taskId: task.id, patterns: ownedAt });
     if (!deps.has(task.id)) {
       deps.set(
         task.id,
@@ -153,6 +130,8 @@ export function checkPlan(
       retries: task.retries ?? config.defaults.retries,
     });
   });
+  // Symlinks, submodules and nested repositories along owned paths (repo-rules.ts).
+  problems.push(...repoOwnershipProblems(repoRoot, ownedByTask));
   const cycles = findCycles(deps);
   for (const cycle of cycles) {
     const first = cycle[0] ?? '';

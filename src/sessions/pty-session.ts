@@ -6,15 +6,25 @@ import xterm from '@xterm/headless';
 
 import { childEnv } from './child-env.js';
 import { viewportToAnsi, viewportToText } from './ansi-lines.js';
+import { wrapCommand, type SentinelFilter, type WrappedExit } from './exit-wrapper.js';
 import { killProcessGroup } from './process-group.js';
 
 // @xterm/headless is a CJS bundle: only the default import works in Node ESM (FIELD-NOTES.md).
 const { Terminal } = xterm;
 
-/** Output quiet time after the exit before a session counts as finished, ms. */
+/**
+ * Without the exit wrapper's sentinel (no Perl, or the wrapper was killed): output quiet time after
+ * the exit before a session counts as finished, ms.
+ */
 const DRAIN_QUIET_MS = 30;
-/** Longest wait for late output after the exit, ms. */
+/** Longest wait for late output after the exit without the sentinel, ms. */
 const DRAIN_MAX_MS = 500;
+/** Lines {@link PtySession.tail} returns by default. */
+const TAIL_LINES = 10;
+/** Most bytes (UTF-8) {@link PtySession.tail} returns by default. */
+const TAIL_BYTES = 2000;
+/** Longest line {@link PtySession.tail} keeps whole, characters (longer ones end in `…`). */
+const TAIL_LINE_CHARS = 300;
 
 /** How a session's output reaches its pane. */
 export type OutputMode =
@@ -28,8 +38,10 @@ export interface PtySessionOptions {
   readonly command: string;
   readonly args: readonly string[];
   readonly cwd: string;
-  /** Added to the parent's environment (see childEnv). */
+  /** Set over the minimal environment (see childEnv): the basics plus `envPassthrough`. */
   readonly env: Readonly<Record<string, string>>;
+  /** Variables of haco's environment to pass on besides the basics: names or `PREFIX_*`. */
+  readonly envPassthrough?: readonly string[];
   readonly cols?: number;
   readonly rows?: number;
   readonly output: OutputMode;
@@ -45,9 +57,9 @@ export interface PtySessionOptions {
 }
 
 /**
- * `sh -c` script that redirects stdin from the FIFO in `$1` and execs the real command (the rest of
- * argv, passed as separate arguments, so nothing is re-parsed by the shell). `exec` keeps the pid,
- * so the pty child is still the process-group leader.
+ * Without Perl (see exit-wrapper.ts): `sh -c` script that redirects stdin from the FIFO in `$1` and
+ * execs the real command (the rest of argv, passed as separate arguments, so nothing is re-parsed
+ * by the shell). `exec` keeps the pid, so the pty child is still the process-group leader.
  */
 const FIFO_STDIN_SCRIPT = 'fifo=$1; shift; exec "$@" < "$fifo"';
 
@@ -63,7 +75,9 @@ export interface ScreenSnapshot {
 
 /** How the process ended. */
 export interface SessionExit {
+  /** Exit code; 128 + the signal number when a signal ended it (never 0 then). */
   readonly exitCode: number;
+  /** The signal number that ended it (9 = SIGKILL), or null when it exited by itself. */
   readonly signal: number | null;
 }
 
@@ -71,14 +85,30 @@ export interface SessionExit {
  * One agent process in a pseudo-terminal (@lydell/node-pty 1.1), mirrored into a headless xterm
  * (@xterm/headless 6) so a pane can show its screen. Terminal queries (cursor position, device
  * attributes) are answered by the emulator and written back to the pty.
+ *
+ * The command runs under a small exit wrapper (exit-wrapper.ts) that reports its end in-band, so
+ * `exited` resolves only after every byte the command printed has reached the transcript, the
+ * line handler and the screen, with the command's own exit code or signal. The wrapper is the pty
+ * child: `pid` is the process-group leader, and the command is a member of that group.
  */
 export class PtySession {
   readonly pid: number;
-  /** Resolves when the process exits. */
+  /**
+   * Resolves when the process has exited and its output has been read: everything it printed is
+   * in the transcript file, the line handler and the screen.
+   */
   readonly exited: Promise<SessionExit>;
   private readonly term: InstanceType<typeof Terminal>;
   private readonly proc: pty.IPty;
   private readonly transcript: WriteStream | undefined;
+  /** Strips the exit wrapper's sentinel from the output; undefined when running without it. */
+  private readonly endFilter: SentinelFilter | undefined;
+  private isEndAcked = false;
+  /** Resolves when {@link dispose} is called (a disposed emulator parses nothing more). */
+  private readonly disposed: Promise<void>;
+  private markDisposed: () => void = () => undefined;
+  private transcriptError: Error | undefined;
+  private readonly transcriptErrorListeners = new Set<(error: Error) => void>();
   private dirty = true;
   private seq = 0;
   private pendingLine = '';
@@ -93,14 +123,25 @@ export class PtySession {
   constructor(private readonly options: PtySessionOptions) {
     const cols = options.cols ?? 100;
     const rows = options.rows ?? 30;
+    this.disposed = new Promise((resolve) => (this.markDisposed = resolve));
     this.term = new Terminal({ cols, rows, scrollback: 2000, allowProposedApi: true, logLevel: 'off' });
     this.transcript = options.transcriptFile
-      ? createWriteStream(options.transcriptFile, { flags: 'a' })
+      ? createWriteStream(options.transcriptFile, { flags: 'a', mode: 0o600 })
       : undefined;
+    // A full or read-only disk: the transcript stops (never an unhandled 'error') and whoever
+    // listens (the attempt) stops the run.
+    this.transcript?.on('error', (error) => {
+      this.transcriptError ??= error;
+      for (const listener of this.transcriptErrorListeners) listener(error);
+    });
     const fifo = options.stdinFifo;
     if (fifo !== undefined) makeFifo(fifo);
-    const [command, args] =
-      fifo === undefined
+    const env = childEnv(options.env, options.envPassthrough);
+    const wrapped = wrapCommand(options.command, options.args, env, fifo);
+    this.endFilter = wrapped?.filter;
+    const [command, args] = wrapped
+      ? [wrapped.command, wrapped.args]
+      : fifo === undefined
         ? [options.command, [...options.args]]
         : ['/bin/sh', ['-c', FIFO_STDIN_SCRIPT, 'haco-stdin', fifo, options.command, ...options.args]];
     try {
@@ -109,7 +150,7 @@ export class PtySession {
         cols,
         rows,
         cwd: options.cwd,
-        env: childEnv(options.env),
+        env: wrapped?.env ?? env,
       });
     } catch (error) {
       if (fifo !== undefined) rmSync(fifo, { force: true });
@@ -133,32 +174,42 @@ export class PtySession {
     });
     this.proc.onData((data) => {
       this.lastDataAt = Date.now();
-      if (!this.transcript?.writableEnded) this.transcript?.write(data);
-      if (options.output.kind === 'screen') this.writeScreen(data);
-      else this.splitLines(data, options.output.onLine);
+      this.output(this.endFilter ? this.endFilter.push(data) : data);
+      if (this.endFilter?.ended) this.ackEnd();
     });
     this.exited = new Promise((resolve) => {
       this.proc.onExit(({ exitCode, signal }) => {
         this.hasExited = true;
         if (fifo !== undefined) this.releaseFifo(fifo);
-        // node-pty may report the exit before the last output has been read: wait until the
-        // output has been quiet for DRAIN_QUIET_MS (at most DRAIN_MAX_MS) before finishing.
+        // The sentinel came behind the last output: nothing is missing. Without it (no wrapper,
+        // or the wrapper was killed), node-pty may report the exit before the last output was
+        // read: wait until the output has been quiet for DRAIN_QUIET_MS (at most DRAIN_MAX_MS).
         const exitedAt = Date.now();
         const finish = (): void => {
           const quietFor = Date.now() - this.lastDataAt;
-          if (quietFor < DRAIN_QUIET_MS && Date.now() - exitedAt < DRAIN_MAX_MS) {
+          const isDrained =
+            this.endFilter?.ended !== undefined ||
+            quietFor >= DRAIN_QUIET_MS ||
+            Date.now() - exitedAt >= DRAIN_MAX_MS;
+          if (!isDrained) {
             setTimeout(finish, DRAIN_QUIET_MS - quietFor);
             return;
           }
-          if (options.output.kind === 'lines' && this.pendingLine) options.output.onLine(this.pendingLine);
-          this.pendingLine = '';
-          this.transcript?.end();
-          this.markDirty();
-          resolve({ exitCode, signal: signal ?? null });
+          void this.finish(this.endFilter?.ended ?? ptyExit(exitCode, signal)).then(resolve);
         };
-        setTimeout(finish, DRAIN_QUIET_MS);
+        if (this.endFilter?.ended) finish();
+        else setTimeout(finish, DRAIN_QUIET_MS);
       });
     });
+  }
+
+  /**
+   * Called once the transcript file cannot be written (ENOSPC, EROFS, …; the session goes on
+   * without it), at once when that has happened already.
+   */
+  onTranscriptError(listener: (error: Error) => void): void {
+    this.transcriptErrorListeners.add(listener);
+    if (this.transcriptError) listener(this.transcriptError);
   }
 
   /** Shows text in the pane (used in `lines` mode); `\n` becomes a new line. */
@@ -220,6 +271,38 @@ export class PtySession {
     return viewportToText(this.term);
   }
 
+  /**
+   * The last non-empty lines of the session's screen and scrollback as plain text (no ANSI), for
+   * failure messages: at most `maxLines` lines and `maxBytes` bytes (UTF-8; the oldest lines go
+   * first), each line at most 300 characters. Complete once `exited` has resolved.
+   * @param maxLines default 10
+   * @param maxBytes default 2000
+   */
+  tail(maxLines = TAIL_LINES, maxBytes = TAIL_BYTES): string[] {
+    const buffer = this.term.buffer.active;
+    const out: string[] = [];
+    let bytes = 0;
+    let logical = '';
+    for (let y = buffer.length - 1; y >= 0 && out.length < maxLines; y--) {
+      const line = buffer.getLine(y);
+      if (!line) continue;
+      // A row the emulator wrapped continues the row above it: one line of output.
+      logical = line.translateToString(true) + logical;
+      if (line.isWrapped) continue;
+      const text = logical.trim();
+      logical = '';
+      if (!text) continue;
+      let shown = text.length > TAIL_LINE_CHARS ? `${text.slice(0, TAIL_LINE_CHARS - 1)}…` : text;
+      // The newest line is cut to fit; an older one that does not fit ends the tail.
+      while (out.length === 0 && shown.length > 1 && Buffer.byteLength(shown) + 1 > maxBytes)
+        shown = `${shown.slice(0, Math.max(1, Math.floor(shown.length / 2)) - 1)}…`;
+      bytes += Buffer.byteLength(shown) + 1;
+      if (bytes > maxBytes) break;
+      out.push(shown);
+    }
+    return out.reverse();
+  }
+
   /** Whether the process has exited. */
   get isExited(): boolean {
     return this.hasExited;
@@ -235,6 +318,7 @@ export class PtySession {
 
   /** Frees the emulator; call after the process has exited and the final screen was taken. */
   dispose(): void {
+    this.markDisposed();
     this.term.dispose();
     this.listeners.clear();
   }
@@ -257,6 +341,46 @@ export class PtySession {
     rmSync(fifo, { force: true });
   }
 
+  /** One chunk of the program's output (sentinel removed) to the transcript and the pane. */
+  private output(data: string): void {
+    if (!data) return;
+    if (this.transcript && !this.transcript.writableEnded && !this.transcript.destroyed)
+      this.transcript.write(data);
+    if (this.options.output.kind === 'screen') this.writeScreen(data);
+    else this.splitLines(data, this.options.output.onLine);
+  }
+
+  /** The wrapper waits until its sentinel was read (exit-wrapper.ts): let it exit. */
+  private ackEnd(): void {
+    if (this.isEndAcked || this.hasExited) return;
+    this.isEndAcked = true;
+    try {
+      process.kill(this.pid, 'SIGUSR1');
+    } catch {
+      // it has exited meanwhile (it waits for this at most WRAPPER_ACK_WAIT_S)
+    }
+  }
+
+  /**
+   * After the exit: the last partial line, the transcript flushed to its file and the screen
+   * parsed, so the transcript, the pane and {@link tail} hold everything once `exited` resolves.
+   */
+  private async finish(exit: SessionExit): Promise<SessionExit> {
+    this.output(this.endFilter?.flush() ?? '');
+    if (this.options.output.kind === 'lines' && this.pendingLine)
+      this.options.output.onLine(this.pendingLine);
+    this.pendingLine = '';
+    const transcript = this.transcript;
+    if (transcript && !transcript.destroyed && !transcript.writableEnded)
+      await new Promise<void>((resolve) => {
+        transcript.once('error', () => resolve());
+        transcript.end(resolve);
+      });
+    await Promise.race([new Promise<void>((resolve) => this.term.write('', resolve)), this.disposed]);
+    this.markDirty();
+    return exit;
+  }
+
   private writeScreen(data: string): void {
     this.term.write(data, () => this.markDirty());
   }
@@ -272,6 +396,14 @@ export class PtySession {
     this.pendingLine = parts.pop() ?? '';
     for (const part of parts) onLine(part.replace(/\r$/, ''));
   }
+}
+
+/**
+ * node-pty's report of the pty child's end as a {@link SessionExit}: it gives `signal: 0` for a
+ * normal exit and `exitCode: 0` for a signal death (so a killed process would look successful).
+ */
+function ptyExit(exitCode: number, signal: number | undefined): WrappedExit {
+  return signal ? { exitCode: 128 + signal, signal } : { exitCode, signal: null };
 }
 
 /** Makes a FIFO at `path` (mode 600), replacing a stale one a crashed run left behind. */

@@ -1,5 +1,5 @@
 import { formatDuration } from '../lib/duration.js';
-import type { RunStatus, TaskStatus } from '../orchestrator/types.js';
+import type { BreakpointAnswer, BreakpointKind, RunStatus, TaskStatus } from '../orchestrator/types.js';
 import { diffPaneView, type DiffPaneView } from './diff-lines.js';
 import {
   chooseWorkers,
@@ -44,6 +44,24 @@ export interface BreakpointBarView {
   readonly message: string;
   readonly canApprove: boolean;
   readonly canReject: boolean;
+  /** Every answer it takes, with its key and what it does here: `a grant · r revert · m keep as mine`. */
+  readonly answers: readonly AnswerHint[];
+}
+
+/** One answer the breakpoint bar offers. */
+export interface AnswerHint {
+  readonly key: string;
+  readonly answer: BreakpointAnswer;
+  readonly label: string;
+}
+
+/** The dashboard key of each answer (`m`: keep a violation's change as mine; `k` is kill). */
+export const ANSWER_KEYS: Readonly<Record<BreakpointAnswer, string>> = { approve: 'a', reject: 'r', keep: 'm' };
+
+/** What each answer is called in the bar: an ownership violation's say what they do to the change. */
+function answerLabel(kind: BreakpointKind, answer: BreakpointAnswer): string {
+  if (kind !== 'ownership_violation') return answer;
+  return { approve: 'grant', reject: 'revert', keep: 'keep as mine' }[answer];
 }
 
 /** The status line: left part, its tone, and the key hints on the right. */
@@ -208,6 +226,7 @@ export function selectBreakpointBar(s: DashboardData): BreakpointBarView | undef
     message: bp.message,
     canApprove: bp.answers.includes('approve'),
     canReject: bp.answers.includes('reject'),
+    answers: bp.answers.map((answer) => ({ key: ANSWER_KEYS[answer], answer, label: answerLabel(bp.kind, answer) })),
   };
 }
 

@@ -36,6 +36,8 @@ function setUp(
       'agent.sh': '#!/bin/sh\nexit 0\n',
       [CONFIG]: 'agents:\n  fake: {type: command, command: ./agent.sh}\ndefaults: {agent: fake}\n',
     },
+    // validate refuses an agent whose command cannot run.
+    executables: ['agent.sh'],
   });
   context.onTestFinished(() => repo.dispose());
   repo.write('README.md', '# demo, edited\n');
@@ -125,7 +127,10 @@ const BROKEN: Array<[string, string[]]> = [
   ['empty-tasks.yaml', ['tasks: a plan needs at least one task']],
   ['duplicate-ids.yaml', ['tasks[1].id: duplicate task id "build" (also tasks[0])']],
   ['bad-task-id.yaml', ['tasks[0].id: task ids use letters, digits, - _ .']],
-  ['invalid.json', ['invalid JSON at line 5, column 1: Expected double-quoted property name']],
+  [
+    'invalid.json',
+    ['invalid JSON at line 5, column 1: unexpected "}" (expected a property name in double quotes)'],
+  ],
   [
     'many-problems.yaml',
     [

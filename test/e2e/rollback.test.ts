@@ -188,3 +188,174 @@ describe('haco rollback', () => {
     ).toBe(true);
   });
 });
+
+/** A shell agent: `gen` writes files in its owned directory and paths; `bad` half-writes, then fails verify. */
+const GEN_AGENT = `#!/bin/sh
+set -e
+case "$HACO_TASK_ID" in
+  gen)
+    mkdir -p gen
+    printf 'haco a\\n' > gen/a.txt
+    printf 'haco b\\n' > gen/b.txt
+    printf 'todo, as haco left it\\n' > notes/todo.txt
+    printf 'log by haco\\n' > cache.log ;;
+  bad)
+    mkdir -p bad
+    printf 'half done\\n' > bad/x.txt ;;
+esac
+`;
+
+const GEN_PLAN = `version: 1
+goal: rollback keeps the user's work
+tasks:
+  - id: gen
+    title: generate
+    files: [gen/, notes/todo.txt, cache.log, local.env]
+    prompt: write the generated files
+  - id: bad
+    title: never passes
+    files: [bad/]
+    prompt: try
+    verify: ["false"]
+    retries: 0
+`;
+
+const USER_ENV = 'TOKEN=the-user-only\r\n';
+
+/** A repo with the gen/bad plan, a committed notes/todo.txt and an ignored, owned local.env of the user's. */
+function genRepo(): TempRepo {
+  const repo = makeRepo({
+    files: {
+      'agent.sh': GEN_AGENT,
+      'plan.yaml': GEN_PLAN,
+      'cfg.yaml': 'agents:\n  sh: { type: command, command: ./agent.sh }\ndefaults: { agent: sh }\n',
+      '.gitignore': 'cache.log\nlocal.env\n',
+      'notes/todo.txt': 'the user’s own todo\n',
+    },
+    executables: ['agent.sh'],
+  });
+  repos.push(repo);
+  writeFileSync(join(repo.root, 'local.env'), USER_ENV);
+  return repo;
+}
+
+type RollbackJson = {
+  run_id: string;
+  status: string;
+  kept: number;
+  tasks: Array<{ id: string; paths: Array<{ path: string; action: string; reason?: string }> }>;
+};
+
+/** Runs the gen/bad plan to its end (bad fails: exit 1); returns the run id. */
+async function runGen(repo: TempRepo): Promise<string> {
+  const run = await runHaco(['run', 'plan.yaml', '--config', 'cfg.yaml', '--yes', '--json'], {
+    cwd: repo.root,
+    env: { HOME: repo.home },
+  });
+  expect(run.stderr).not.toContain('internal error');
+  expect(run.exitCode, run.stderr).toBe(1);
+  const summary = JSON.parse(run.stdout) as RunSummary;
+  expect(summary.tasks.map((t) => [t.id, t.status])).toEqual([
+    ['gen', 'done'],
+    ['bad', 'failed'],
+  ]);
+  return summary.run_id;
+}
+
+describe('haco rollback keeps what the user changed since the run', () => {
+  it('keeps and lists the user’s edits and files, deletes only what haco created; --force restores all', async () => {
+    const repo = genRepo();
+    const opts = { cwd: repo.root, env: { HOME: repo.home } };
+    const start = snapshot(repo.root);
+    const runId = await runGen(repo);
+
+    // What haco left was recorded at each task's end: gen's is its commit, bad's its failed attempt.
+    const left = withState(repo.root, (db) => ({
+      gen: db.getCheckpoint(runId, 'gen')?.left,
+      bad: db.getCheckpoint(runId, 'bad')?.left,
+    }));
+    expect(left.gen?.attempts).toBe(1);
+    expect(left.gen?.entries.find((e) => e.path === 'gen/a.txt')?.blob).toBe(
+      repo.git('rev-parse', 'HEAD:gen/a.txt'),
+    );
+    expect(left.gen?.entries.find((e) => e.path === 'cache.log')?.blob).toBeTruthy();
+    expect(left.bad?.attempts).toBe(1);
+    expect(left.bad?.entries.map((e) => e.path)).toEqual(['bad/x.txt']);
+
+    // After the run the user rewrites a file haco created and adds one of their own beside it.
+    const userA = Buffer.from('the user rewrote a\r\n\x00binary tail');
+    writeFileSync(join(repo.root, 'gen/a.txt'), userA);
+    writeFileSync(join(repo.root, 'gen/mine.txt'), 'the user’s own file\n');
+
+    const first = await runHaco(['rollback', runId], opts);
+    expect(first.stderr).not.toContain('internal error');
+    expect(first.exitCode).toBe(1); // some paths were kept
+    expect(first.stdout.split('\n').sort()).toEqual([
+      'bad: deleted bad/x.txt',
+      'gen: deleted cache.log',
+      'gen: deleted gen/b.txt',
+      'gen: kept gen/a.txt (changed since the run)',
+      'gen: kept gen/mine.txt (created since the run)',
+      'gen: restored notes/todo.txt',
+    ]);
+    expect(first.stderr).toMatch(
+      /^haco: run \w+: rolled back (bad, gen|gen, bad) \(1 restored, 3 deleted, 2 kept as yours: rerun with --force to restore them too\); run is rolled_back$/,
+    );
+    // The user's bytes are identical; haco's own work is gone; the ignored local.env untouched.
+    expect(readFileSync(join(repo.root, 'gen/a.txt')).equals(userA)).toBe(true);
+    expect(readFileSync(join(repo.root, 'gen/mine.txt'), 'utf8')).toBe('the user’s own file\n');
+    expect(readFileSync(join(repo.root, 'local.env'), 'utf8')).toBe(USER_ENV);
+    expect(readFileSync(join(repo.root, 'notes/todo.txt'), 'utf8')).toBe('the user’s own todo\n');
+    expect(without(snapshot(repo.root), 'gen/a.txt', 'gen/mine.txt')).toEqual(start);
+
+    // Again: the user's files are still theirs (the rollback did not record them as haco's).
+    const again = await runHaco(['rollback', runId, '--json'], opts);
+    expect(again.exitCode).toBe(1);
+    const json = JSON.parse(again.stdout) as RollbackJson;
+    expect(json.kept).toBe(2);
+    expect(json.tasks.flatMap((t) => t.paths).filter((p) => p.action !== 'unchanged')).toEqual([
+      { path: 'gen/a.txt', action: 'kept', reason: 'changed since the run' },
+      { path: 'gen/mine.txt', action: 'kept', reason: 'created since the run' },
+    ]);
+    expect(readFileSync(join(repo.root, 'gen/a.txt')).equals(userA)).toBe(true);
+
+    // --force: the owned paths go back to their checkpoints exactly, the user's later files there too.
+    const forced = await runHaco(['rollback', runId, '--force', '--json'], opts);
+    expect(forced.exitCode).toBe(0);
+    expect((JSON.parse(forced.stdout) as RollbackJson).kept).toBe(0);
+    expect(snapshot(repo.root)).toEqual(start);
+  });
+
+  it('a run without a record of what haco left, or cut off mid-attempt: differing paths are kept, saying why', async () => {
+    const repo = genRepo();
+    const opts = { cwd: repo.root, env: { HOME: repo.home } };
+    const runId = await runGen(repo);
+    // bad as an older haco stored it (no left entries); gen as if haco died during a second attempt
+    // that had rewritten gen/a.txt.
+    withState(repo.root, (db) => {
+      db.db.prepare("UPDATE checkpoints SET left_entries_json = NULL WHERE task_id = 'bad'").run();
+      db.startAttempt(runId, 'gen', 2, Date.now(), 'transcript.log');
+    });
+    writeFileSync(join(repo.root, 'gen/a.txt'), 'attempt 2, half written\n');
+
+    const gen = await runHaco(['rollback', runId, '--task', 'gen'], opts);
+    expect(gen.exitCode).toBe(1);
+    expect(gen.stdout.split('\n')).toEqual([
+      'gen: deleted cache.log',
+      'gen: kept gen/a.txt (haco was stopped during attempt 2, so what it left here is not known)',
+      'gen: deleted gen/b.txt',
+      'gen: restored notes/todo.txt',
+    ]);
+    expect(readFileSync(join(repo.root, 'gen/a.txt'), 'utf8')).toBe('attempt 2, half written\n');
+
+    const bad = await runHaco(['rollback', runId, '--task', 'bad'], opts);
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stdout).toBe(
+      'bad: kept bad/x.txt (no record of what haco left here: a run from an older haco)',
+    );
+    expect(readFileSync(join(repo.root, 'bad/x.txt'), 'utf8')).toBe('half done\n');
+    const forced = await runHaco(['rollback', runId, '--task', 'bad', '--force'], opts);
+    expect(forced.exitCode).toBe(0);
+    expect(forced.stdout).toBe('bad: deleted bad/x.txt');
+  });
+});

@@ -16,9 +16,13 @@ export async function openRun(
   options: { configFile?: string; planFile?: string; autoApprove?: boolean } = {},
 ): Promise<{ core: Orchestrator; runId: string; config: Config }> {
   const configFile = join(repo.root, options.configFile ?? 'cfg.yaml');
-  const { config } = loadConfig({ repoRoot: repo.root, home: repo.home, configFile });
+  const { config, files } = loadConfig({ repoRoot: repo.root, home: repo.home, configFile });
   const plan = loadPlan(join(repo.root, options.planFile ?? 'plan.yaml'), config, repo.root);
   const core = await Orchestrator.open(repo.root);
-  const runId = await core.createRun(plan, config, { autoApprove: options.autoApprove ?? true });
+  // The layers are stored so that `haco resume` (which reloads them) can continue the run.
+  const runId = await core.createRun(plan, config, {
+    autoApprove: options.autoApprove ?? true,
+    configLayers: { files, configFile },
+  });
   return { core, runId, config };
 }

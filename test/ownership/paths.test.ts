@@ -41,12 +41,26 @@ describe('patternsOverlap', () => {
     ['src/?.ts', 'src/ab.ts', false],
     ['src/?.ts', 'src/a.ts', true],
     ['src/.env', 'src/*', true],
-    ['src/[ab].ts', 'src/b.ts', true],
+    // Brackets are literal: `[ab].ts` is one file name, not a character class.
+    ['src/[ab].ts', 'src/b.ts', false],
+    ['src/[ab].ts', 'src/?ab?.ts', true],
     ['{src,lib}/x.ts', 'lib/x.ts', true],
     ['src/a.ts', 'lib/a.ts', false],
     // A brace group spanning a `/` is widened to its directory: sound, if coarse.
     ['src/{a,b/c}.ts', 'src/b/c.ts', true],
     ['src/{a,b/c}.ts', 'lib/b/c.ts', false],
+    // Only * ? {} make a glob: brackets, parentheses and the extglob marks are literal (Next.js routes).
+    ['app/(marketing)/[slug]/page.tsx', 'app/(marketing)/s/page.tsx', false],
+    ['app/(marketing)/[slug]/page.tsx', 'app/marketing/[slug]/page.tsx', false],
+    ['app/(marketing)/[slug]/page.tsx', 'app/(marketing)/[slug]/', true],
+    ['app/(marketing)/*.tsx', 'app/(marketing)/page.tsx', true],
+    ['app/(marketing)/*.tsx', 'app/marketing/page.tsx', false],
+    ['app/[id]/*', 'app/i/x.ts', false],
+    ['app/[id]/*', 'app/[id]/x.ts', true],
+    ['app/[[...slug]]/page.tsx', 'app/*/page.tsx', true],
+    ['src/@(a|b).ts', 'src/a.ts', false],
+    ['src/+(a).ts', 'src/*.ts', true],
+    ['src/a+b.ts', 'src/a+*.ts', true],
   ];
 
   it.each(table)('%s vs %s → %s', (a, b, expected) => {
@@ -77,7 +91,8 @@ function random(seed: number): () => number {
 }
 
 describe('patternsOverlap is sound (property)', () => {
-  const names = ['a', 'b', 'ab', 'a.ts', 'b.ts', 'a.js', 'ba.ts', '.x', 'src'];
+  // `(a)` and `[ab]` are literal names (only * ? {} are glob syntax), so escaping is exercised too.
+  const names = ['a', 'b', 'ab', 'a.ts', 'b.ts', 'a.js', 'ba.ts', '.x', 'src', '(a)', '[ab]'];
   const globs = [
     '*',
     '**',
@@ -95,6 +110,9 @@ describe('patternsOverlap is sound (property)', () => {
     '*.{ts,js}',
     '@(a|ab)',
     '{a,b/a.ts}',
+    '(*)',
+    '[ab]*',
+    '{(a),b}',
   ];
   // Every file up to three segments deep over `names`.
   const files: string[] = [];
@@ -149,6 +167,26 @@ describe('ownershipMatcher', () => {
     expect(owns('lib/x.ts')).toBe(true);
     expect(owns('lib/x.js')).toBe(false);
   });
+
+  it('takes brackets, parentheses and extglob marks literally: a Next.js route owns one file', () => {
+    const owns = ownershipMatcher(['app/(marketing)/[slug]/page.tsx', 'app/[id]/*.ts', 'src/@(a|b).ts']);
+    expect(owns('app/(marketing)/[slug]/page.tsx')).toBe(true);
+    expect(owns('app/(marketing)/s/page.tsx')).toBe(false);
+    expect(owns('app/marketing/[slug]/page.tsx')).toBe(false);
+    expect(owns('app/[id]/x.ts')).toBe(true);
+    expect(owns('app/i/x.ts')).toBe(false);
+    expect(owns('src/@(a|b).ts')).toBe(true);
+    expect(owns('src/a.ts')).toBe(false);
+  });
+
+  it('keeps * ? and {a,b} as glob syntax', () => {
+    const owns = ownershipMatcher(['src/{a,b}.ts', 'lib/?.js', 'docs/**']);
+    expect(owns('src/b.ts')).toBe(true);
+    expect(owns('src/c.ts')).toBe(false);
+    expect(owns('lib/x.js')).toBe(true);
+    expect(owns('lib/xy.js')).toBe(false);
+    expect(owns('docs/a/b.md')).toBe(true);
+  });
 });
 
 describe('normaliseOwnedPath', () => {
@@ -161,6 +199,8 @@ describe('normaliseOwnedPath', () => {
     ['src/*.ts', 'src/*.ts'],
     ['.github/workflows/ci.yml', '.github/workflows/ci.yml'],
     ['.gitignore', '.gitignore'],
+    ['app/(marketing)/[slug]/page.tsx', 'app/(marketing)/[slug]/page.tsx'],
+    ['app/[[...slug]]/', 'app/[[...slug]]/**'],
   ])('%s → %s', (raw, pattern) => {
     expect(normaliseOwnedPath(raw)).toEqual({ pattern });
   });
@@ -181,6 +221,12 @@ describe('normaliseOwnedPath', () => {
     ['./', 'names the whole repository'],
     ['src/..', 'names the whole repository'],
     ['', 'empty path'],
+    ['src/a\nb.ts', '"src/a\\nb.ts" holds a control character (U+000A)'],
+    ['src/a.ts\n', 'holds a control character (U+000A)'],
+    ['src/\u001b[31ma.ts', 'holds a control character (U+001B)'],
+    ['src/a\tb.ts', 'holds a control character (U+0009)'],
+    ['src/a\u0000.ts', 'holds a control character (U+0000)'],
+    ['src/a\u009b.ts', 'holds a control character (U+009B)'],
   ])('%j is refused (%s)', (raw, fragment) => {
     const result = normaliseOwnedPath(raw);
     expect(result).toHaveProperty('error');

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -101,7 +101,8 @@ describe('PtySession', () => {
       runningInGroup(s.pid)
         .map((p) => p.comm)
         .sort(),
-    ).toEqual(['bash', 'sleep', 'sleep']);
+      // perl: haco's exit wrapper (src/sessions/exit-wrapper.ts), the pty child and group leader
+    ).toEqual(['bash', 'perl', 'sleep', 'sleep']);
     await s.kill(200);
     expect(runningInGroup(s.pid)).toEqual([]);
     expect(groupAlive(s.pid)).toBe(false);
@@ -152,10 +153,13 @@ describe('PtySession', () => {
       expect(lines.join('')).toBe(`a b|it's|$HOME|"q"|*|$(echo no)||`);
     });
 
-    it('keeps the pid of the program (the shell execs it)', async () => {
-      const { session, lines } = startWithFifo('bash', ['-c', 'echo "pid:$$"; read -r _']);
-      await waitFor(() => lines.some((l) => l.startsWith('pid:')), 'the pid line');
-      expect(lines).toContain(`pid:${session.pid}`);
+    it('runs the program in the process group session.pid leads (a group kill reaches it)', async () => {
+      const { session, lines } = startWithFifo('bash', [
+        '-c',
+        'echo "pgid:$(ps -o pgid= -p $$ | tr -d " ")"; read -r _',
+      ]);
+      await waitFor(() => lines.some((l) => l.startsWith('pgid:')), 'the pgid line');
+      expect(lines).toContain(`pgid:${session.pid}`);
       session.closeInput();
       await session.exited;
     });
@@ -176,5 +180,110 @@ describe('PtySession', () => {
     it('refuses writeInput on a session whose stdin is the pty', () => {
       expect(() => start('true').writeInput('x')).toThrow(/stdin from the pty/);
     });
+  });
+});
+
+describe('PtySession, how a program ends', () => {
+  /** Runs `sh -c script` in a fresh temp dir (`lines` or `screen` mode) with a transcript file. */
+  function run(script: string, mode: 'lines' | 'screen', rows = 6) {
+    const dir = mkdtempSync(join(tmpdir(), 'haco-end-'));
+    dirs.push(dir);
+    const transcriptFile = join(dir, 'transcript.log');
+    const lines: string[] = [];
+    const session = new PtySession({
+      command: 'sh',
+      args: ['-c', script],
+      cwd: dir,
+      env: {},
+      cols: 60,
+      rows,
+      transcriptFile,
+      output: mode === 'lines' ? { kind: 'lines', onLine: (line) => lines.push(line) } : { kind: 'screen' },
+    });
+    sessions.push(session);
+    return { session, lines, transcriptFile };
+  }
+
+  it('keeps the last line of a program that prints and exits at once, 200 runs of 200', async () => {
+    // Without the exit wrapper, node-pty drops the tail after ~9 KB of output in most runs.
+    const shapes = [
+      "printf 'last line\\n'; exit 0",
+      "seq 1 2000; printf 'last line\\n'; exit 0",
+      "seq 1 2000; printf 'last line'",
+    ];
+    const failures: string[] = [];
+    for (let round = 0; round < 20; round++) {
+      await Promise.all(
+        Array.from({ length: 10 }, async (_, i) => {
+          const shape = shapes[(round * 10 + i) % shapes.length] ?? '';
+          const mode = i % 2 === 0 ? 'lines' : 'screen';
+          const { session, lines, transcriptFile } = run(shape, mode, 4);
+          const exit = await session.exited;
+          const transcript = readFileSync(transcriptFile, 'utf8');
+          const kept =
+            exit.exitCode === 0 &&
+            exit.signal === null &&
+            transcript.trimEnd().endsWith('last line') &&
+            !transcript.includes('\x1b]7770') &&
+            (mode === 'lines'
+              ? lines.at(-1) === 'last line'
+              : session.text().some((row) => row === 'last line') && session.tail(1)[0] === 'last line');
+          if (!kept) failures.push(`${mode} · ${shape} · ${JSON.stringify(exit)} · ${lines.at(-1)}`);
+          await session.kill(100);
+          session.dispose();
+          sessions.splice(sessions.indexOf(session), 1);
+        }),
+      );
+    }
+    expect(failures).toEqual([]);
+  }, 180_000);
+
+  it('reports a signal death with its signal, never as exit code 0, and keeps what it printed', async () => {
+    const killed = run("printf 'half written\\n'; kill -9 $$", 'lines');
+    await expect(killed.session.exited).resolves.toEqual({ exitCode: 137, signal: 9 });
+    expect(killed.lines).toEqual(['half written']);
+
+    const crashed = run("printf 'about to crash\\n'; kill -SEGV $$", 'screen');
+    await expect(crashed.session.exited).resolves.toEqual({ exitCode: 139, signal: 11 });
+    expect(crashed.session.tail()).toEqual(['about to crash']);
+
+    const failed = run('echo failing >&2; exit 3', 'lines');
+    await expect(failed.session.exited).resolves.toEqual({ exitCode: 3, signal: null });
+    expect(failed.lines).toEqual(['failing']);
+  });
+
+  it('reports the signal of a group kill, and the wrapper does not outlive the program', async () => {
+    const { session } = run("trap '' TERM; echo up; while :; do sleep 0.05; done", 'screen');
+    await waitForScreen(session, (t) => t.includes('up'));
+    await session.kill(300);
+    await expect(session.exited).resolves.toEqual({ exitCode: 137, signal: 9 });
+    expect(runningInGroup(session.pid)).toEqual([]);
+  });
+
+  it('keeps no sentinel look-alike out of the output unless it carries the session nonce', async () => {
+    const fake = "printf 'a\\033]7770;haco-end;0000;0;0\\007b\\n'; exit 4";
+    const { session, transcriptFile } = run(fake, 'screen');
+    await expect(session.exited).resolves.toEqual({ exitCode: 4, signal: null });
+    expect(readFileSync(transcriptFile, 'utf8')).toContain('\x1b]7770;haco-end;0000;0;0\x07b');
+  });
+
+  it('gives the last non-empty lines of the screen and scrollback as plain text, capped', async () => {
+    const script = [
+      'i=1; while [ $i -le 30 ]; do printf "\\033[31mline %d\\033[0m\\n\\n" $i; i=$((i+1)); done',
+      "printf '%0400d\\n' 0",
+      'exit 1',
+    ].join('; ');
+    const { session } = run(script, 'screen', 5);
+    await session.exited;
+    const tail = session.tail();
+    expect(tail).toHaveLength(10);
+    expect(tail.slice(0, 9)).toEqual(Array.from({ length: 9 }, (_, i) => `line ${22 + i}`));
+    // 400 characters wrapped over 7 rows of 60 are one line, cut to 300 characters.
+    expect(tail[9]).toBe(`${'0'.repeat(299)}…`);
+    expect(session.tail(3, 315)).toEqual(['line 30', `${'0'.repeat(299)}…`]);
+    const [cut, ...rest] = session.tail(3, 40);
+    expect(rest).toEqual([]);
+    expect(cut).toMatch(/^0+…$/);
+    expect(Buffer.byteLength(cut ?? '') + 1).toBeLessThanOrEqual(40);
   });
 });
