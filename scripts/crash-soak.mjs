@@ -9,7 +9,16 @@
 // Usage: node scripts/crash-soak.mjs [ROUNDS]   (default 20; needs a built dist/: npm run build)
 import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,8 +36,9 @@ if (!existsSync(HACO)) {
 }
 const { findMarked, runMarkerPrefix } = await import(join(ROOT, 'dist/src/sessions/sweep.js'));
 
-// Writes its first owned file one line at a time (about 1.5 s in all); t4 also starts a setsid
-// child that appends to a file outside the repository forever, its pid in $SOAK_DIR.
+// Writes its first owned file one line at a time: 10 lines, slowly in the first attempt (5 s, so
+// all 4 are surely mid-write when haco is killed), quickly after the resume. t4 also starts a
+// setsid child that appends to a file outside the repository forever, its pid in $SOAK_DIR.
 const AGENT = `#!/bin/sh
 f=$(printf '%s\\n' "$HACO_OWNED_FILES" | head -n 1)
 mkdir -p "$(dirname "$f")"
@@ -37,11 +47,13 @@ if [ "$HACO_TASK_ID" = t4 ]; then
   setsid sh -c 'while :; do echo tick >> "$1"; sleep 0.05; done' soak-setsid "$SOAK_DIR/side.log" &
   echo $! > "$SOAK_DIR/setsid-$HACO_ATTEMPT-$$.pid"
 fi
+pause=0.5
+[ "$HACO_ATTEMPT" -gt 1 ] && pause=0.02
 i=0
 while [ $i -lt 10 ]; do
   echo "$HACO_TASK_ID line $i" >> "$f"
   i=$((i + 1))
-  sleep 0.15
+  sleep $pause
 done
 `;
 
@@ -85,7 +97,8 @@ function makeRepo() {
     `agents:\n  busy: { type: command, command: ./agent.sh, env: { SOAK_DIR: ${JSON.stringify(soak)} } }\ndefaults: { agent: busy }\nconcurrency: 4\n`,
   );
   const tasks = TASKS.map(
-    (id) => `  - { id: ${id}, title: write ${id}, files: [${id}/out.txt], prompt: "write ${id}", verify: ["test -s ${id}/out.txt"], timeout: 60s, retries: 0 }`,
+    (id) =>
+      `  - { id: ${id}, title: write ${id}, files: [${id}/out.txt], prompt: "write ${id}", verify: ["test -s ${id}/out.txt"], timeout: 60s, retries: 0 }`,
   );
   writeFileSync(join(repo, 'plan.yaml'), ['version: 1', 'goal: soak', 'tasks:', ...tasks, ''].join('\n'));
   git('add', '-A');
@@ -95,7 +108,11 @@ function makeRepo() {
 
 function runCli(args, ctx) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [HACO, ...args], { cwd: ctx.repo, env: ctx.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [HACO, ...args], {
+      cwd: ctx.repo,
+      env: ctx.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -115,7 +132,8 @@ function setsidPids(soak) {
 function leftovers(runId, soak) {
   const marked = findMarked({ prefix: runMarkerPrefix(runId) });
   const alive = setsidPids(soak).filter(isRunning);
-  if (marked.length || alive.length) return `marked ${marked.join(',') || '-'}, setsid ${alive.join(',') || '-'}`;
+  if (marked.length || alive.length)
+    return `marked ${marked.join(',') || '-'}, setsid ${alive.join(',') || '-'}`;
   return undefined;
 }
 
@@ -125,28 +143,37 @@ async function round(n) {
   const times = {};
   let ok = false;
   try {
-    const haco = spawn(process.execPath, [HACO, 'run', 'plan.yaml', '--config', 'cfg.yaml', '--yes', '--headless'], {
-      cwd: ctx.repo,
-      env: ctx.env,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const haco = spawn(
+      process.execPath,
+      [HACO, 'run', 'plan.yaml', '--config', 'cfg.yaml', '--yes', '--headless'],
+      {
+        cwd: ctx.repo,
+        env: ctx.env,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      },
+    );
     let stderr = '';
     haco.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise((r) => haco.on('close', (code, signal) => r({ code, signal })));
     const runId = await waitFor('the run id', () => /haco: run ([0-9a-f]{8})/.exec(stderr)?.[1]);
-    await waitFor('4 running workers and the setsid child', () =>
-      TASKS.every((t) => stderr.includes(`haco: ${t}: attempt 1 started`)) && setsidPids(ctx.soak).length > 0,
+    await waitFor(
+      '4 running workers and the setsid child',
+      () =>
+        TASKS.every((t) => stderr.includes(`haco: ${t}: attempt 1 started`)) &&
+        setsidPids(ctx.soak).length > 0,
     );
     times.started = Date.now() - t0;
     haco.kill('SIGKILL');
     const { signal } = await exited;
     if (signal !== 'SIGKILL') throw new Error(`haco ended by itself (${signal}) before the kill:\n${stderr}`);
     const killedAt = Date.now();
-    await waitFor('every process of the run to be gone after kill -9', () => !leftovers(runId, ctx.soak), 5000).catch(
-      () => {
-        throw new Error(`processes survived kill -9: ${leftovers(runId, ctx.soak)}`);
-      },
-    );
+    await waitFor(
+      'every process of the run to be gone after kill -9',
+      () => !leftovers(runId, ctx.soak),
+      5000,
+    ).catch(() => {
+      throw new Error(`processes survived kill -9: ${leftovers(runId, ctx.soak)}`);
+    });
     times.reaped = Date.now() - killedAt;
     const status = await runCli(['status', runId, '--json'], ctx);
     const shown = JSON.parse(status.stdout).status;
@@ -164,7 +191,8 @@ async function round(n) {
       const count = subjects.filter((s) => s === `haco(${t}): write ${t}`).length;
       if (count !== 1) throw new Error(`task ${t} has ${count} commits:\n${subjects.join('\n')}`);
       const content = ctx.git('show', `HEAD:${t}/out.txt`);
-      if (content.split('\n').length !== 10) throw new Error(`${t}/out.txt was committed half written:\n${content}`);
+      if (content.split('\n').length !== 10)
+        throw new Error(`${t}/out.txt was committed half written:\n${content}`);
     }
     times.total = Date.now() - t0;
     console.log(

@@ -1,6 +1,7 @@
 import { render } from 'ink';
 
 import { App } from '../../components/App.js';
+import { toStorageError, type StorageError } from '../db/storage-errors.js';
 import { ExitCode, PAUSE_SIGNALS, type PauseSignal } from '../lib/errors.js';
 import type { DriveOptions, Orchestrator } from '../orchestrator/orchestrator.js';
 import { TERMINAL_RUN, type RunStatus } from '../orchestrator/types.js';
@@ -87,6 +88,7 @@ export async function mountDashboard({
   });
 
   let failure: string | undefined;
+  let fault: StorageError | undefined;
   const driven = orchestrator.drive(runId, { ...drive, waitForAnswers: true }).then(
     (status) => {
       bridge.flush();
@@ -96,8 +98,15 @@ export async function mountDashboard({
       return status;
     },
     (error: unknown) => {
-      failure = `haco-tui: the run stopped on an internal error: ${(error as Error).message}`;
-      store.getState().finish({ status: 'failed', message: 'run stopped: internal error' });
+      // A storage fault (disk full, read-only .haco/) stopped the agents; the run stays resumable.
+      fault = toStorageError(error);
+      failure = fault
+        ? `haco-tui: ${fault.lines.join(' ')}`
+        : `haco-tui: the run stopped on an internal error: ${(error as Error).message}`;
+      store.getState().finish({
+        status: 'failed',
+        message: fault ? `run stopped: ${fault.code}` : 'run stopped: internal error',
+      });
       return 'failed' as RunStatus;
     },
   );
@@ -117,6 +126,7 @@ export async function mountDashboard({
   const interrupted = signalled !== undefined || (agentsWereRunning && !TERMINAL_RUN.has(status));
   console.log(`${endMessage(status, interrupted)} · run ${runId} · ${done}/${summary.tasks.length} done`);
   if (failure) console.error(failure);
+  if (fault) return fault.exitCode;
   if (signalled) return PAUSE_SIGNALS[signalled];
   if (status === 'completed') return ExitCode.completed;
   if (TERMINAL_RUN.has(status)) return ExitCode.failed;

@@ -11,7 +11,11 @@ import type { DriveOptions, Orchestrator } from '../orchestrator/orchestrator.js
  *   run's tasks use, and HacoError `agent.unavailable` when such an agent's program cannot start;
  *   nothing is written then
  */
-export function resumeOptions(core: Orchestrator, runId: string, configFile: string | undefined): DriveOptions {
+export function resumeOptions(
+  core: Orchestrator,
+  runId: string,
+  configFile: string | undefined,
+): DriveOptions {
   const stored = core.db.runConfigLayers(runId);
   if (stored === null && configFile === undefined) return { reopenFailed: true };
   const agents = core.db.getTasks(runId).map((t) => t.agent);

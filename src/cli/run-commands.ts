@@ -54,7 +54,8 @@ export async function driveHeadless(
     if (stopSignal) return;
     stopSignal = signal;
     // After a hangup the terminal is gone: a failed write there must not crash the pause.
-    if (signal === 'SIGHUP') for (const out of [process.stdout, process.stderr]) out.on('error', () => undefined);
+    if (signal === 'SIGHUP')
+      for (const out of [process.stdout, process.stderr]) out.on('error', () => undefined);
     process.stderr.write(
       `haco: ${signal}: pausing run ${runId}, stopping agents (continue with: haco resume ${runId})\n`,
     );

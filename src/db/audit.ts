@@ -77,7 +77,13 @@ function fromBreakpoints(db: StateDb, runId: string): AuditEntry[] {
       ts: answeredAt,
       kind: 'breakpoint:answered',
       message: `breakpoint ${id} (${String(r.kind)}) ${String(r.status)} by ${str(r.answered_by) ?? '?'}`,
-      data: { id, kind: String(r.kind), answer: str(r.answer), status: String(r.status), by: str(r.answered_by) },
+      data: {
+        id,
+        kind: String(r.kind),
+        answer: str(r.answer),
+        status: String(r.status),
+        by: str(r.answered_by),
+      },
       key: `breakpoint:${id}:answered`,
     };
     return [opened, answered];

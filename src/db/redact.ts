@@ -23,7 +23,10 @@ const SECRET_VALUE = `(?:"[^"\\n]*"|'[^'\\n]*'|[^\\s"',;&}]+)`;
  * format documentation; the generic rules last). Every shape has a row in test/db/redact.test.ts.
  */
 export const SECRET_SHAPES: readonly SecretShape[] = [
-  { name: 'private key block', pattern: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY-----/g },
+  {
+    name: 'private key block',
+    pattern: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z0-9 ]*PRIVATE KEY-----/g,
+  },
   { name: 'Anthropic API key', pattern: /\bsk-ant-[A-Za-z0-9]+-[A-Za-z0-9_-]{20,}/g },
   { name: 'OpenAI / OpenRouter key (sk-…)', pattern: /\bsk-[A-Za-z0-9_-]{20,}/g },
   { name: 'AWS access key id', pattern: /\b(?:AKIA|ASIA|ABIA|ACCA|AROA|AIDA)[0-9A-Z]{16}\b/g },
@@ -37,7 +40,10 @@ export const SECRET_SHAPES: readonly SecretShape[] = [
   { name: 'Slack webhook', pattern: /https:\/\/hooks\.slack\.com\/services\/[A-Za-z0-9/_-]+/g },
   { name: 'Stripe key', pattern: /\b(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}|\bwhsec_[A-Za-z0-9]{24,}/g },
   { name: 'Google API key', pattern: /\bAIza[0-9A-Za-z_-]{35}/g },
-  { name: 'Google OAuth token or client secret', pattern: /\bya29\.[0-9A-Za-z_-]{20,}|\bGOCSPX-[0-9A-Za-z_-]{20,}/g },
+  {
+    name: 'Google OAuth token or client secret',
+    pattern: /\bya29\.[0-9A-Za-z_-]{20,}|\bGOCSPX-[0-9A-Za-z_-]{20,}/g,
+  },
   { name: 'npm token', pattern: /\bnpm_[A-Za-z0-9]{36}\b/g },
   { name: 'Hugging Face token', pattern: /\bhf_[A-Za-z0-9]{30,}/g },
   { name: 'SendGrid key', pattern: /\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{20,}/g },

@@ -297,14 +297,17 @@ export class StateDb {
    * its failed tasks their retries afresh; column `tasks.retry_base`).
    */
   retryBase(runId: string, taskId: string): number {
-    const r = this.db.prepare('SELECT retry_base FROM tasks WHERE run_id = ? AND id = ?').get(runId, taskId) as
-      Row | undefined;
+    const r = this.db
+      .prepare('SELECT retry_base FROM tasks WHERE run_id = ? AND id = ?')
+      .get(runId, taskId) as Row | undefined;
     return Number(r?.retry_base ?? 0);
   }
 
   /** Sets {@link retryBase} (attempt count), e.g. to the task's attempts so far. */
   setRetryBase(runId: string, taskId: string, attempts: number): void {
-    this.db.prepare('UPDATE tasks SET retry_base = ? WHERE run_id = ? AND id = ?').run(attempts, runId, taskId);
+    this.db
+      .prepare('UPDATE tasks SET retry_base = ? WHERE run_id = ? AND id = ?')
+      .run(attempts, runId, taskId);
   }
 
   /** Starts attempt number `n` of a task; returns its row id. */

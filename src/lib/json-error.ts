@@ -57,7 +57,8 @@ export function findJsonError(text: string): JsonErrorPlace | undefined {
             i++;
             if (!/[0-9a-fA-F]/.test(text[i] ?? '')) fail('4 hex digits after \\u');
           }
-        } else if (esc === undefined || !'"\\/bfnrt'.includes(esc)) fail('an escape: \\" \\\\ \\/ \\b \\f \\n \\r \\t \\u');
+        } else if (esc === undefined || !'"\\/bfnrt'.includes(esc))
+          fail('an escape: \\" \\\\ \\/ \\b \\f \\n \\r \\t \\u');
       }
       i++;
     }

@@ -45,8 +45,7 @@ export function processStartTime(pid: number): string | undefined {
 /** The current lease row, if any. */
 export function readLease(db: StateDb): LeaseRow | undefined {
   const r = db.db.prepare('SELECT * FROM lease WHERE id = 1').get() as
-    | Record<string, string | number | null>
-    | undefined;
+    Record<string, string | number | null> | undefined;
   if (!r) return undefined;
   return {
     runId: r.run_id === null ? null : String(r.run_id),
@@ -164,9 +163,15 @@ export class Lease {
 
   private beat(): void {
     if (!this.db.db.open) return this.release();
-    this.db.db
-      .prepare('UPDATE lease SET heartbeat_at = ? WHERE id = 1 AND pid = ? AND pid_start = ?')
-      .run(this.now(), process.pid, this.pidStart);
+    try {
+      this.db.db
+        .prepare('UPDATE lease SET heartbeat_at = ? WHERE id = 1 AND pid = ? AND pid_start = ?')
+        .run(this.now(), process.pid, this.pidStart);
+    } catch {
+      // A busy or full database: the next beat tries again. On this host liveness is judged by
+      // pid and start time, so a missed beat never loses the lease; a real storage fault surfaces
+      // where the run writes its state.
+    }
   }
 }
 

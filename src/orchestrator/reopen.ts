@@ -11,7 +11,8 @@ export function reopenFailedRun(rec: RunRecorder, runId: string): string[] {
   if (rec.db.getRun(runId)?.status !== 'failed') return [];
   const reopened: string[] = [];
   for (const task of rec.db.getTasks(runId)) {
-    const skippedForDependency = task.status === 'skipped' && (task.error?.startsWith('dependency ') ?? false);
+    const skippedForDependency =
+      task.status === 'skipped' && (task.error?.startsWith('dependency ') ?? false);
     if (task.status !== 'failed' && !skippedForDependency) continue;
     rec.db.setRetryBase(runId, task.id, rec.db.getAttempts(runId, task.id).length);
     rec.taskStatus(runId, task.id, 'pending');

@@ -4,7 +4,7 @@ import type { Workspace } from '../workspace/git.js';
 import {
   applyRestore,
   planRestore,
-  readCheckpointBlobs,
+  assertCheckpointBlobs,
   type RestoredPath,
   type RestoreGuard,
 } from '../workspace/restore.js';
@@ -91,7 +91,7 @@ export async function rollbackRun(
 
   // Every blob first, so a pruned one stops the rollback before any file is touched. Each task is
   // then planned against the tree its successor's rollback left (a later task may own the same path).
-  await readCheckpointBlobs(
+  await assertCheckpointBlobs(
     workspace,
     targets.flatMap((t) => checkpoints.get(t.id)?.entries ?? []),
   );

@@ -40,7 +40,9 @@ export function normaliseOwnedPath(raw: string): { pattern: string } | { error: 
   const control = CONTROL_CHAR.exec(raw)?.[0];
   if (control !== undefined) {
     const code = `U+${control.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
-    return { error: `${JSON.stringify(raw)} holds a control character (${code}); owned paths are plain names` };
+    return {
+      error: `${JSON.stringify(raw)} holds a control character (${code}); owned paths are plain names`,
+    };
   }
   const text = raw.trim();
   if (text === '') return { error: 'empty path' };

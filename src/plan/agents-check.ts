@@ -28,7 +28,11 @@ function whyNotRunnable(path: string): string | undefined {
  * directories of `PATH` (an empty entry is the current directory, here the repository root).
  * @returns a few words (`not found on PATH`, `is a directory`), or undefined when it can start
  */
-export function programProblem(command: string, repoRoot: string, path = process.env.PATH ?? ''): string | undefined {
+export function programProblem(
+  command: string,
+  repoRoot: string,
+  path = process.env.PATH ?? '',
+): string | undefined {
   if (command.includes('/')) {
     const why = whyNotRunnable(resolve(repoRoot, command));
     if (why === 'not found' && !isAbsolute(command)) return 'not found (relative to the repository root)';

@@ -33,7 +33,9 @@ export function readPlanData(file: string, shown = file): unknown {
       // Node 20's messages rarely give a position and may quote several lines: find it ourselves.
       const place = findJsonError(text);
       if (!place) throw error;
-      throw new PlanError([`${shown}: invalid JSON at line ${place.line}, column ${place.column}: ${place.message}`]);
+      throw new PlanError([
+        `${shown}: invalid JSON at line ${place.line}, column ${place.column}: ${place.message}`,
+      ]);
     }
   } else {
     const parsed = parseYamlText(text);

@@ -124,8 +124,7 @@ export class Workspace {
       return h?.mode === undefined ? { path, blob: h?.blob ?? null } : { path, blob: h.blob, mode: h.mode };
     });
     for (const pattern of patterns) {
-      if (isGlobPattern(pattern) || files.some((f) => f === pattern || f.startsWith(`${pattern}/`)))
-        continue;
+      if (isGlobPattern(pattern) || files.some((f) => f === pattern || f.startsWith(`${pattern}/`))) continue;
       entries.push({ path: pattern, blob: null });
     }
     return entries;

@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 
 import { HacoError } from '../lib/errors.js';
 import { ownershipMatcher } from '../ownership/paths.js';
+import { runGit } from './git-run.js';
 import type { CheckpointEntry, Workspace } from './git.js';
 
 /**
@@ -120,30 +121,43 @@ function keptReason(
   return 'changed since the run';
 }
 
-/**
- * Reads the blobs of checkpoint entries, all at once.
- * @returns blob id → bytes
- * @throws HacoError (`checkpoint.missing`) when one is gone from git's object store
- */
-export async function readCheckpointBlobs(
-  workspace: Workspace,
-  entries: readonly CheckpointEntry[],
-): Promise<Map<string, Buffer>> {
-  const blobs = await workspace.readBlobs(entries.flatMap((e) => (e.blob ? [e.blob] : [])));
-  const missing = entries.find((e) => e.blob !== null && !blobs.has(e.blob));
-  if (missing) {
-    throw new HacoError('checkpoint.missing', [
-      `the checkpoint of ${missing.path} (blob ${missing.blob ?? ''}) is gone from git's object store (pruned by git gc?); nothing was restored`,
-    ]);
-  }
-  return blobs;
+function missingBlob(entry: CheckpointEntry): HacoError {
+  return new HacoError('checkpoint.missing', [
+    `the checkpoint of ${entry.path} (blob ${entry.blob ?? ''}) is gone from git's object store (pruned by git gc?); nothing was restored`,
+  ]);
 }
 
 /**
- * Works out how to bring the owned paths back to a checkpoint, reading every blob first (so a
- * missing blob fails before any file is touched). The paths looked at: every checkpoint entry,
- * every left entry that matches `patterns`, and every owned file that exists now (tracked or untracked; git-ignored files
- * count only when an entry names them, so an ignored file haco did not record is never touched).
+ * Checks that every blob of checkpoint entries is still in git's object store, without reading
+ * them (`git cat-file --batch-check`): a rollback of several tasks calls it before touching any.
+ * @throws HacoError (`checkpoint.missing`) naming the first path whose blob is gone
+ */
+export async function assertCheckpointBlobs(
+  workspace: Workspace,
+  entries: readonly CheckpointEntry[],
+): Promise<void> {
+  const ids = [...new Set(entries.flatMap((e) => (e.blob ? [e.blob] : [])))];
+  if (ids.length === 0) return;
+  const { stdout } = await runGit(workspace.root, ['cat-file', '--batch-check'], {
+    input: `${ids.join('\n')}\n`,
+  });
+  // Each line is "<id> <type> <size>", or "<id> missing".
+  const blobs = new Set(
+    stdout.split('\n').flatMap((line) => {
+      const [id, type] = line.split(' ');
+      return type === 'blob' && id ? [id] : [];
+    }),
+  );
+  const missing = entries.find((e) => e.blob !== null && !blobs.has(e.blob));
+  if (missing) throw missingBlob(missing);
+}
+
+/**
+ * Works out how to bring the owned paths back to a checkpoint, reading every blob it will write
+ * (so a missing blob fails before any file is touched). The paths looked at: every checkpoint
+ * entry, every left entry that matches `patterns`, and every owned file that exists now (tracked
+ * or untracked; a git-ignored file only when an entry names it, so one haco did not record is
+ * never touched). Current content is compared by git blob id, computed in-process.
  * A path as the checkpoint recorded it is `unchanged`; otherwise it is restored (the entry's bytes
  * and mode) or deleted (it did not exist at the checkpoint) — but with a `guard`, only while it is
  * still what haco left there: anything else is `kept` with the reason (the user's, since), unless
@@ -158,7 +172,6 @@ export async function planRestore(
   patterns: readonly string[],
   guard?: RestoreGuard,
 ): Promise<RestorePlan> {
-  const blobs = await readCheckpointBlobs(workspace, entries);
   const checkpoint = new Map(entries.map((e) => [e.path, e]));
   const left = guard?.left ? new Map(guard.left.map((e) => [e.path, e])) : undefined;
   // A left entry outside the patterns (a path granted to the task during the run) has no
@@ -170,6 +183,7 @@ export async function planRestore(
     ...(await workspace.ownedFiles(patterns)),
   ]);
   const steps: Step[] = [];
+  const writes: Array<{ path: string; entry: CheckpointEntry }> = [];
   for (const path of [...paths].sort()) {
     const was = checkpoint.get(path);
     const current = readCurrent(workspace.root, path);
@@ -198,9 +212,17 @@ export async function planRestore(
       // Nothing to delete when it is already gone; a directory stays (see above).
       steps.push({ path, kind: current.kind === 'absent' ? 'unchanged' : 'delete' });
     } else {
-      steps.push({ path, kind: 'write', entry: was, bytes: blobs.get(was.blob) ?? Buffer.alloc(0) });
+      writes.push({ path, entry: was });
     }
   }
+  // Only the blobs to write are read (an unchanged path costs no read), all before any write.
+  const blobs = await workspace.readBlobs(writes.flatMap((w) => (w.entry.blob ? [w.entry.blob] : [])));
+  for (const { path, entry } of writes) {
+    const bytes = entry.blob === null ? undefined : blobs.get(entry.blob);
+    if (!bytes) throw missingBlob(entry);
+    steps.push({ path, kind: 'write', entry, bytes });
+  }
+  steps.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   return { workspace, patterns, steps };
 }
 

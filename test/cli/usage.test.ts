@@ -38,7 +38,10 @@ describe('oneLineUsageErrors', () => {
     [['og'], "tool: unknown command 'og' (Did you mean go?); see tool --help"],
     [['go'], "tool go: missing required argument 'plan'; see tool go --help"],
     [['go', 'p', '--jsn'], "tool go: unknown option '--jsn' (Did you mean --json?); see tool go --help"],
-    [['go', 'p', '--n', '2'], "tool go: option '--n <n>' argument '2' is invalid. expected 1; see tool go --help"],
+    [
+      ['go', 'p', '--n', '2'],
+      "tool go: option '--n <n>' argument '2' is invalid. expected 1; see tool go --help",
+    ],
   ])('%j → one line naming the command and its --help', (argv, line) => {
     const { code, stderr } = program().run(...argv);
     expect(code).toMatch(/^commander\./);

@@ -11,11 +11,15 @@ const VERSION = (JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'ut
 
 describe('--version', () => {
   it.each(['haco', 'haco-tui'])('%s --version prints the package version and exits 0', async (bin) => {
-    const result = await execa(process.execPath, [join(PROJECT_ROOT, 'dist', 'src', 'cli', `${bin}.js`), '--version'], {
-      cwd: PROJECT_ROOT,
-      stdin: 'ignore',
-      reject: false,
-    });
+    const result = await execa(
+      process.execPath,
+      [join(PROJECT_ROOT, 'dist', 'src', 'cli', `${bin}.js`), '--version'],
+      {
+        cwd: PROJECT_ROOT,
+        stdin: 'ignore',
+        reject: false,
+      },
+    );
     expect(result.stdout).toBe(VERSION);
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);

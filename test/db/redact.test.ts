@@ -49,7 +49,11 @@ const SECRETS: ReadonlyArray<readonly [string, string, string]> = [
     '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----',
     'b3BlbnNzaC1rZXktdjEAAAAA',
   ],
-  ['RSA private key block', '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----', 'MIIEowIBAAKCAQEA'],
+  [
+    'RSA private key block',
+    '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA\n-----END RSA PRIVATE KEY-----',
+    'MIIEowIBAAKCAQEA',
+  ],
   ['.env TOKEN', 'MY_SERVICE_TOKEN=plainvalue123', 'plainvalue123'],
   ['.env PASSWORD quoted', 'DB_PASSWORD="correct horse"', 'correct horse'],
   ['.env SECRET_KEY_BASE', "SECRET_KEY_BASE='abcdef123456'", 'abcdef123456'],
@@ -99,10 +103,7 @@ describe('redactText', () => {
   });
 
   it('hides known values (an agent env: entry) wherever they appear, but not short ones', () => {
-    const out = redactText('value=my-own-setting, flag=1 and again my-own-setting', [
-      'my-own-setting',
-      '1',
-    ]);
+    const out = redactText('value=my-own-setting, flag=1 and again my-own-setting', ['my-own-setting', '1']);
     expect(out).toBe('value=[redacted], flag=1 and again [redacted]');
   });
 });

@@ -61,6 +61,8 @@ function setup(agentEnv: Record<string, string>, task: { timeout?: string } = {}
   const repo = makeRepo({
     files: {
       'agent.sh': AGENT,
+      // Another plan, owning other paths (a file written during a run would be a violation).
+      'other.yaml': 'version: 1\ngoal: other\ntasks:\n  - { id: c, files: [c.txt], prompt: "c" }\n',
       'cfg.yaml': 'defaults: { agent: fake }\nconcurrency: 2\n',
       'plan.yaml': [
         'version: 1',
@@ -141,36 +143,42 @@ describe('signals and the lease', () => {
     ['SIGHUP', 129],
     ['SIGINT', 130],
     ['SIGTERM', 143],
-  ] as const)('%s pauses the run: agents stopped, tasks pending, lease released, exit %i', async (signal, code) => {
-    const s = setup({ GRANDCHILD: '1', HANG: '1' });
-    const haco = startHaco(RUN, { cwd: s.repo.root, env: s.env });
-    const runId = (await haco.waitForStderr(/haco: run ([0-9a-f]{8})/))[1]!;
-    await bothStarted(haco);
-    await vi.waitFor(() => expect(grandchildren(s.pids)).toHaveLength(1));
+  ] as const)(
+    '%s pauses the run: agents stopped, tasks pending, lease released, exit %i',
+    async (signal, code) => {
+      const s = setup({ GRANDCHILD: '1', HANG: '1' });
+      const haco = startHaco(RUN, { cwd: s.repo.root, env: s.env });
+      const runId = (await haco.waitForStderr(/haco: run ([0-9a-f]{8})/))[1]!;
+      await bothStarted(haco);
+      await vi.waitFor(() => expect(grandchildren(s.pids)).toHaveLength(1));
 
-    if (signal === 'SIGTERM') {
-      // Meanwhile, a second haco on the same repository refuses with one line naming the run
-      // (its plan owns other paths, so only the lease stands in its way).
-      s.repo.write('other.yaml', 'version: 1\ngoal: other\ntasks:\n  - { id: c, files: [c.txt], prompt: "c" }\n');
-      const second = await runHaco(['run', 'other.yaml', ...RUN.slice(2)], { cwd: s.repo.root, env: s.env });
-      expect(second.exitCode).toBe(2);
-      expect(second.stderr.trim().split('\n')).toHaveLength(1);
-      expect(second.stderr).toContain(`run ${runId} is running in this repository`);
-      expect(withState(s.repo.root, (db) => db.listRuns())).toHaveLength(1);
-    }
+      if (signal === 'SIGTERM') {
+        // Meanwhile, a second haco on the same repository refuses with one line naming the run
+        // (its plan owns other paths, so only the lease stands in its way).
+        const second = await runHaco(['run', 'other.yaml', ...RUN.slice(2)], {
+          cwd: s.repo.root,
+          env: s.env,
+        });
+        expect(second.exitCode).toBe(2);
+        expect(second.stderr.trim().split('\n')).toHaveLength(1);
+        expect(second.stderr).toContain(`run ${runId} is running in this repository`);
+        expect(withState(s.repo.root, (db) => db.listRuns())).toHaveLength(1);
+      }
 
-    process.kill(haco.pid, signal);
-    const exit = await haco.exited;
-    expect(exit.code, haco.stderr()).toBe(code);
-    expect(haco.stderr()).toContain(`${signal}: pausing run ${runId}`);
-    withState(s.repo.root, (db) => {
-      expect(db.getRun(runId)?.status).toBe('paused');
-      expect(db.getTasks(runId).map((t) => t.status)).toEqual(['pending', 'pending']);
-      expect(db.db.prepare('SELECT COUNT(*) FROM lease').pluck().get()).toBe(0);
-    });
-    expect(leftovers(runId, s.pids)).toEqual([]);
-    await vi.waitFor(() => expect(reapersOf(haco.pid)).toEqual([]));
-  });
+      process.kill(haco.pid, signal);
+      const exit = await haco.exited;
+      expect(exit.code, haco.stderr()).toBe(code);
+      expect(haco.stderr()).toContain(`${signal}: pausing run ${runId}`);
+      withState(s.repo.root, (db) => {
+        expect(db.getRun(runId)?.status).toBe('paused');
+        expect(db.getTasks(runId).map((t) => t.status)).toEqual(['pending', 'pending']);
+        expect(db.db.prepare('SELECT COUNT(*) FROM lease').pluck().get()).toBe(0);
+      });
+      expect(leftovers(runId, s.pids)).toEqual([]);
+      await vi.waitFor(() => expect(reapersOf(haco.pid)).toEqual([]));
+    },
+    180_000,
+  );
 });
 
 describe('kill -9 of haco, then resume', () => {
@@ -191,7 +199,7 @@ describe('kill -9 of haco, then resume', () => {
     const status = await runHaco(['status', runId, '--json'], { cwd: s.repo.root, env: s.env });
     expect((JSON.parse(status.stdout) as RunSummary).status).toBe('interrupted');
     const text = await runHaco(['status', runId], { cwd: s.repo.root, env: s.env });
-    expect(text.stdout).toContain(`run ${runId} · interrupted`);
+    expect(text.stdout, text.stderr).toContain(`run ${runId} · interrupted`);
 
     const resumed = await runHaco(['resume', runId, '--json'], { cwd: s.repo.root, env: s.env });
     expect(resumed.exitCode, resumed.stderr).toBe(0);
@@ -208,5 +216,5 @@ describe('kill -9 of haco, then resume', () => {
     expect(s.repo.git('show', 'HEAD:a/out.txt').split('\n')).toHaveLength(20);
     const attempts = withState(s.repo.root, (db) => db.getAttempts(runId));
     expect(attempts.filter((a) => a.n === 1).map((a) => a.status)).toEqual(['interrupted', 'interrupted']);
-  });
+  }, 180_000);
 });

@@ -1,9 +1,20 @@
-import { existsSync, readFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
-import type { RunSummary } from '../../src/orchestrator/types.js';
+import type { Orchestrator } from '../../src/orchestrator/orchestrator.js';
+import type { BreakpointRow, RunSummary } from '../../src/orchestrator/types.js';
 import { runHaco } from '../helpers/cli.js';
 import { makeRepo, type TempRepo } from '../helpers/repo.js';
 import { openRun } from '../helpers/run.js';
@@ -143,4 +154,275 @@ describe('ownership violations', () => {
     expect(readFileSync(join(repo.root, 'notes.md'), 'utf8')).toBe(USER_EDIT);
     expectOnlyUserEdit(repo);
   });
+});
+
+/** The state letter of a process (`T`: stopped), from /proc/PID/stat; undefined once it is gone. */
+function procState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The children of a process, from /proc/PID/task/PID/children. */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * A repository whose agents signal through files in a directory outside it (`sig`): an agent
+ * touches `sig/<task>-started` and waits for `sig/go` where the script says so.
+ */
+function signalRepo(
+  agents: Record<string, string>,
+  plan: string,
+  extra: Record<string, string> = {},
+): { repo: TempRepo; sig: string } {
+  const sig = mkdtempSync(join(tmpdir(), 'haco-sig-'));
+  const files: Record<string, string> = { 'plan.yaml': plan, ...extra };
+  const agentConfig = Object.keys(agents)
+    .map((name) => `  ${name}: { type: command, command: ./${name}.sh }`)
+    .join('\n');
+  files['cfg.yaml'] = `agents:\n${agentConfig}\ndefaults: { agent: ${Object.keys(agents)[0]} }\n`;
+  for (const [name, body] of Object.entries(agents))
+    files[`${name}.sh`] = `#!/bin/sh\nSIG='${sig}'\n${body}`;
+  const repo = makeRepo({ files, executables: Object.keys(agents).map((n) => `${n}.sh`) });
+  cleanups.push(() => {
+    repo.dispose();
+    rmSync(sig, { recursive: true, force: true });
+  });
+  return { repo, sig };
+}
+
+const WAIT = { timeout: 30_000, interval: 25 };
+
+async function pendingViolations(core: Orchestrator, runId: string, count: number): Promise<BreakpointRow[]> {
+  return vi.waitFor(() => {
+    const bps = core.db
+      .getBreakpoints(runId)
+      .filter((b) => b.kind === 'ownership_violation' && b.status === 'pending');
+    expect(bps).toHaveLength(count);
+    return bps;
+  }, WAIT);
+}
+
+describe('held writers and the three answers', () => {
+  const WORKER = `printf 'w1\\n' > work.txt
+touch "$SIG/worker-started"
+while [ ! -f "$SIG/go" ]; do sleep 0.05; done
+printf 'w2\\n' >> work.txt
+`;
+  const WORKER_PLAN = `version: 1
+goal: one worker
+tasks:
+  - id: worker
+    agent: worker
+    files: [work.txt]
+    prompt: write work.txt
+    verify: ["grep -q w2 work.txt"]
+`;
+
+  it('keep: the user\u2019s own edit stays, the held agent is really stopped, then continues and completes', async () => {
+    const { repo, sig } = signalRepo({ worker: WORKER }, WORKER_PLAN, { 'notes.md': 'committed notes\n' });
+    const { core, runId } = await openRun(repo);
+    try {
+      const driving = core.drive(runId, { waitForAnswers: true });
+      await vi.waitFor(() => expect(existsSync(join(sig, 'worker-started'))).toBe(true), WAIT);
+      writeFileSync(join(repo.root, 'notes.md'), USER_EDIT); // the user edits while the agent runs
+      const [bp] = await pendingViolations(core, runId, 1);
+      expect(bp?.message).toBe('worker wrote notes.md (not owned by any task)');
+      expect(bp?.answers).toEqual(['approve', 'reject', 'keep']);
+      const pid = core.db.getAttempts(runId, 'worker')[0]?.pid ?? 0;
+      // Held, not killed: the agent and its child (sleep) are stopped.
+      await vi.waitFor(() => expect(procState(pid)).toBe('T'), WAIT);
+      for (const child of childrenOf(pid)) expect(['T', undefined]).toContain(procState(child));
+
+      await core.answer(runId, bp?.id, 'keep', 'test');
+      await vi.waitFor(() => expect(['S', 'R']).toContain(procState(pid)), WAIT);
+      writeFileSync(join(sig, 'go'), '');
+      expect(await driving).toBe('completed');
+      expect(core.db.getBreakpoints(runId).find((b) => b.id === bp?.id)?.status).toBe('kept');
+      expect(core.db.getAttempts(runId, 'worker').map((a) => a.status)).toEqual(['passed']);
+    } finally {
+      core.close();
+    }
+    // The user's edit is theirs: still there, byte for byte, and in no commit.
+    expect(readFileSync(join(repo.root, 'notes.md'), 'utf8')).toBe(USER_EDIT);
+    expect(repo.git('show', '--name-only', '--format=', 'HEAD')).toBe('work.txt');
+    expect(repo.git('diff', '--name-only')).toBe('notes.md');
+  }, 90_000);
+
+  const GREEDY = `printf 'g\\n' > greedy.txt
+if [ "$HACO_ATTEMPT" = 1 ]; then
+  printf 'extra\\n' > extra.txt
+  touch "$SIG/greedy-started"
+  while [ ! -f "$SIG/go" ]; do sleep 0.05; done
+fi
+`;
+  const GREEDY_PLAN = `version: 1
+goal: one greedy worker
+tasks:
+  - id: greedy
+    agent: greedy
+    files: [greedy.txt]
+    prompt: write greedy.txt
+    verify: ["test -f greedy.txt"]
+    retries: 1
+`;
+
+  it('grant: the path becomes the task\u2019s, the held agent goes on, and its commit holds it', async () => {
+    const { repo, sig } = signalRepo({ greedy: GREEDY }, GREEDY_PLAN);
+    const { core, runId } = await openRun(repo);
+    try {
+      const driving = core.drive(runId, { waitForAnswers: true });
+      const [bp] = await pendingViolations(core, runId, 1);
+      expect(bp?.message).toBe('greedy wrote extra.txt (not owned by any task)');
+      await core.answer(runId, bp?.id, 'approve', 'test');
+      writeFileSync(join(sig, 'go'), '');
+      expect(await driving).toBe('completed');
+      expect(core.db.getAttempts(runId, 'greedy').map((a) => a.status)).toEqual(['passed']);
+    } finally {
+      core.close();
+    }
+    expect(repo.git('show', '--name-only', '--format=', 'HEAD').split('\n').sort()).toEqual([
+      'extra.txt',
+      'greedy.txt',
+    ]);
+  }, 90_000);
+
+  it('revert: the content is restored, the held agent\u2019s attempt fails with the reason and is retried', async () => {
+    const { repo } = signalRepo({ greedy: GREEDY }, GREEDY_PLAN);
+    const { core, runId } = await openRun(repo);
+    try {
+      const driving = core.drive(runId, { waitForAnswers: true });
+      const [bp] = await pendingViolations(core, runId, 1);
+      const pid = core.db.getAttempts(runId, 'greedy')[0]?.pid ?? 0;
+      await vi.waitFor(() => expect(procState(pid)).toBe('T'), WAIT);
+      await core.answer(runId, bp?.id, 'reject', 'test');
+      expect(existsSync(join(repo.root, 'extra.txt'))).toBe(false);
+      expect(await driving).toBe('completed');
+      const attempts = core.db.getAttempts(runId, 'greedy');
+      expect(attempts.map((a) => a.status)).toEqual(['failed', 'passed']);
+      expect(attempts[0]?.error).toContain('wrote extra.txt outside the task');
+      expect(procState(pid)).toBeUndefined();
+    } finally {
+      core.close();
+    }
+    expect(existsSync(join(repo.root, 'extra.txt'))).toBe(false);
+  }, 90_000);
+
+  it('a second agent deleting or chmod-ing a running task\u2019s file is caught and reverted', async () => {
+    const plan = `version: 1
+goal: two at once
+tasks:
+  - id: victim
+    agent: victim
+    files: [v1.txt, v2.txt]
+    prompt: keep your files
+    verify: ["test -f v2.txt"]
+  - id: rogue
+    agent: rogue
+    files: [rogue.txt]
+    prompt: write rogue.txt
+    verify: ["test -f rogue.txt"]
+    retries: 1
+`;
+    const victim = `printf 'v1\\n' >> v1.txt
+touch "$SIG/victim-started"
+while [ ! -f "$SIG/go" ]; do sleep 0.05; done
+`;
+    const rogue = `printf 'r\\n' > rogue.txt
+if [ "$HACO_ATTEMPT" = 1 ]; then
+  while [ ! -f "$SIG/victim-started" ]; do sleep 0.05; done
+  sleep 0.5
+  chmod 755 v1.txt
+  rm v2.txt
+  sleep 30
+fi
+`;
+    const { repo, sig } = signalRepo({ victim, rogue }, plan, { 'v1.txt': 'one\n', 'v2.txt': 'two\n' });
+    const { core, runId } = await openRun(repo);
+    try {
+      const driving = core.drive(runId, { waitForAnswers: true });
+      const bps = await pendingViolations(core, runId, 2);
+      expect(bps.map((b) => b.message).sort()).toEqual([
+        'rogue changed the mode of v1.txt (owned by victim, running)',
+        'rogue deleted v2.txt (owned by victim, running)',
+      ]);
+      for (const b of bps) expect(b.answers).toEqual(['reject', 'keep']);
+      for (const b of bps) await core.answer(runId, b.id, 'reject', 'test');
+      expect(statSync(join(repo.root, 'v1.txt')).mode & 0o777).toBe(0o644);
+      expect(readFileSync(join(repo.root, 'v2.txt'), 'utf8')).toBe('two\n');
+      writeFileSync(join(sig, 'go'), '');
+      expect(await driving).toBe('completed');
+      expect(core.db.getAttempts(runId, 'rogue').map((a) => a.status)).toEqual(['failed', 'passed']);
+    } finally {
+      core.close();
+    }
+    expect(readFileSync(join(repo.root, 'v1.txt'), 'utf8')).toBe('one\nv1\n');
+  }, 90_000);
+
+  it('a planted git hook, a write to .haco/config.yaml and a write through a symlink are caught (headless)', async () => {
+    const plan = `version: 1
+goal: guarded places
+tasks:
+  - id: victim
+    agent: victim
+    files: [victim.txt]
+    prompt: write victim.txt
+    verify: ["grep -q victim-work victim.txt"]
+  - id: rogue
+    agent: rogue
+    files: [rogue.txt]
+    depends_on: [victim]
+    prompt: write rogue.txt
+    verify: ["test -f rogue.txt"]
+    retries: 1
+`;
+    const victim = `printf 'victim-work\\n' > victim.txt\n`;
+    const rogue = `printf 'r\\n' > rogue.txt
+if [ "$HACO_ATTEMPT" = 1 ]; then
+  printf '#!/bin/sh\\ntouch "%s/hook-ran"\\n' "$SIG" > .git/hooks/post-commit
+  chmod +x .git/hooks/post-commit
+  mkdir -p .haco && printf 'agents: {}\\n' > .haco/config.yaml
+  printf 'clobbered\\n' > shortcut.txt
+  sleep 30
+fi
+`;
+    const { repo, sig } = signalRepo({ victim, rogue }, plan, { 'victim.txt': 'before\n' });
+    symlinkSync('victim.txt', join(repo.root, 'shortcut.txt'));
+    repo.git('add', 'shortcut.txt');
+    repo.git('commit', '-qm', 'a shortcut');
+    const { core, runId } = await openRun(repo);
+    try {
+      expect(await core.drive(runId)).toBe('paused');
+      const bps = core.db.getBreakpoints(runId).filter((b) => b.kind === 'ownership_violation');
+      expect(bps.map((b) => b.message).sort()).toEqual([
+        "rogue wrote .git/hooks/post-commit (git's own files: hooks, config and refs)",
+        "rogue wrote .haco/config.yaml (haco's own files)",
+        'rogue wrote victim.txt (owned by victim)',
+      ]);
+      // Headless, the held writer was stopped for good: its attempt is interrupted, not counted.
+      expect(core.db.getAttempts(runId, 'rogue').map((a) => a.status)).toEqual(['interrupted']);
+      for (const b of bps) await core.answer(runId, b.id, 'reject', 'test');
+      expect(existsSync(join(repo.root, '.git/hooks/post-commit'))).toBe(false);
+      expect(existsSync(join(repo.root, '.haco/config.yaml'))).toBe(false);
+      expect(readFileSync(join(repo.root, 'victim.txt'), 'utf8')).toBe('victim-work\n');
+      expect(lstatSync(join(repo.root, 'shortcut.txt')).isSymbolicLink()).toBe(true);
+      expect(await core.drive(runId)).toBe('completed');
+    } finally {
+      core.close();
+    }
+    expect(existsSync(join(sig, 'hook-ran'))).toBe(false);
+    expect(repo.git('log', '--format=%s', '-2').split('\n')).toEqual([
+      'haco(rogue): rogue',
+      'haco(victim): victim',
+    ]);
+  }, 90_000);
 });

@@ -330,6 +330,28 @@ describe('haco rollback keeps what the user changed since the run', () => {
     const repo = genRepo();
     const opts = { cwd: repo.root, env: { HOME: repo.home } };
     const runId = await runGen(repo);
+
+    // A checkpoint blob gone (git gc) stops the whole rollback before any task's file is touched.
+    const gone = '0123456789abcdef0123456789abcdef01234567';
+    const entries = withState(repo.root, (db) => {
+      const json = String(
+        db.db.prepare("SELECT entries_json FROM checkpoints WHERE task_id = 'bad'").pluck().get(),
+      );
+      const bad = [{ path: 'bad/x.txt', blob: gone, mode: 0o644 }];
+      db.db.prepare("UPDATE checkpoints SET entries_json = ? WHERE task_id = 'bad'").run(JSON.stringify(bad));
+      return json;
+    });
+    const before = snapshot(repo.root);
+    const refused = await runHaco(['rollback', runId], opts);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toBe(
+      `haco: the checkpoint of bad/x.txt (blob ${gone}) is gone from git's object store (pruned by git gc?); nothing was restored`,
+    );
+    expect(snapshot(repo.root)).toEqual(before);
+    withState(repo.root, (db) =>
+      db.db.prepare("UPDATE checkpoints SET entries_json = ? WHERE task_id = 'bad'").run(entries),
+    );
+
     // bad as an older haco stored it (no left entries); gen as if haco died during a second attempt
     // that had rewritten gen/a.txt.
     withState(repo.root, (db) => {

@@ -8,6 +8,7 @@ import type { RunSummary } from '../../src/orchestrator/types.js';
 import { runHaco } from '../helpers/cli.js';
 import { makeRepo, PROJECT_ROOT, type TempRepo } from '../helpers/repo.js';
 import { withState } from '../helpers/state.js';
+import { screenUntil, startTui } from '../helpers/tui.js';
 
 const repos: TempRepo[] = [];
 afterEach(() => repos.splice(0).forEach((r) => r.dispose()));
@@ -143,7 +144,13 @@ describe('secrets', () => {
     // Verify commands: the basics, CI=1 and verify_env_passthrough.
     const verify = envOf(join(repo.root, 'out/verify-env.txt'));
     expect(verify).toMatchObject({ CI: '1', VERIFY_ALLOWED: PARENT_SECRETS.VERIFY_ALLOWED, HOME: repo.home });
-    for (const name of ['AWS_SECRET_ACCESS_KEY', 'GITHUB_TOKEN', 'MY_SERVICE_TOKEN', 'EXTRA_ALLOWED', 'ANTHROPIC_BASE_URL'])
+    for (const name of [
+      'AWS_SECRET_ACCESS_KEY',
+      'GITHUB_TOKEN',
+      'MY_SERVICE_TOKEN',
+      'EXTRA_ALLOWED',
+      'ANTHROPIC_BASE_URL',
+    ])
       expect(verify, name).not.toHaveProperty(name);
 
     // The state database (and its WAL, if any) holds no secret bytes, yet knows the config's layers.
@@ -167,7 +174,10 @@ describe('secrets', () => {
     }
 
     // haco logs --json: every line parses, the audit is there, and nothing secret is printed.
-    const logs = await runHaco(['logs', summary.run_id, '--json'], { cwd: repo.root, env: { HOME: repo.home } });
+    const logs = await runHaco(['logs', summary.run_id, '--json'], {
+      cwd: repo.root,
+      env: { HOME: repo.home },
+    });
     expect(logs.stderr).toBe('');
     expect(logs.exitCode).toBe(0);
     const entries = logs.stdout
@@ -175,12 +185,22 @@ describe('secrets', () => {
       .split('\n')
       .map((line) => JSON.parse(line) as { ts: number; kind: string; task: string | null; message: string });
     const kinds = new Set(entries.map((e) => e.kind));
-    for (const kind of ['breakpoint:opened', 'breakpoint:answered', 'attempt:started', 'attempt:ended', 'verify:finished', 'run:status-changed'])
+    for (const kind of [
+      'breakpoint:opened',
+      'breakpoint:answered',
+      'attempt:started',
+      'attempt:ended',
+      'verify:finished',
+      'run:status-changed',
+    ])
       expect(kinds, kind).toContain(kind);
     expect(entries.map((e) => e.ts)).toEqual([...entries.map((e) => e.ts)].sort((a, b) => a - b));
     expect(logs.stdout).toContain('[redacted]');
     for (const secret of [CONFIG_SECRET, PRINTED_TOKEN]) expect(logs.stdout).not.toContain(secret);
-    const cmdOnly = await runHaco(['logs', summary.run_id, '--task', 'cc'], { cwd: repo.root, env: { HOME: repo.home } });
+    const cmdOnly = await runHaco(['logs', summary.run_id, '--task', 'cc'], {
+      cwd: repo.root,
+      env: { HOME: repo.home },
+    });
     expect(cmdOnly.exitCode).toBe(0);
     expect(cmdOnly.stdout).toContain('attempt 1 started');
     expect(cmdOnly.stdout).not.toMatch(/ cmd /);
@@ -198,11 +218,13 @@ describe('secrets', () => {
   });
 
   it('resumes a run that failed for a wrong agent command with a fixed --config, refusing a bad one', async () => {
-    const agent = '#!/bin/sh\nif [ "$1" = --broken ]; then echo "unknown flag $1"; exit 3; fi\necho ok > out.txt\n';
+    const agent =
+      '#!/bin/sh\nif [ "$1" = --broken ]; then echo "unknown flag $1"; exit 3; fi\necho ok > out.txt\n';
     const repo = makeRepo({
       files: {
         'agent.sh': agent,
-        'cfg.yaml': 'agents:\n  a: { type: command, command: ./agent.sh, args: [--broken] }\ndefaults: { agent: a }\n',
+        'cfg.yaml':
+          'agents:\n  a: { type: command, command: ./agent.sh, args: [--broken] }\ndefaults: { agent: a }\n',
         'fixed.yaml': 'agents:\n  a: { type: command, command: ./agent.sh }\ndefaults: { agent: a }\n',
         'bad.yaml': 'agents:\n  a: { type: command, command: ./agent.sh }\nconcurrency: 0\n',
         'other.yaml': 'agents:\n  b: { type: command, command: ./agent.sh }\ndefaults: { agent: b }\n',
@@ -212,7 +234,10 @@ describe('secrets', () => {
     });
     repos.push(repo);
     const env = { HOME: repo.home };
-    const first = await runHaco(['run', 'plan.yaml', '--config', 'cfg.yaml', '--yes', '--json'], { cwd: repo.root, env });
+    const first = await runHaco(['run', 'plan.yaml', '--config', 'cfg.yaml', '--yes', '--json'], {
+      cwd: repo.root,
+      env,
+    });
     expect(first.exitCode).toBe(1);
     const runId = (JSON.parse(first.stdout) as RunSummary).run_id;
 
@@ -227,7 +252,10 @@ describe('secrets', () => {
       expect(withState(repo.root, (db) => db.getRun(runId)?.status)).toBe('failed');
     }
 
-    const resumed = await runHaco(['resume', runId, '--config', 'fixed.yaml', '--json'], { cwd: repo.root, env });
+    const resumed = await runHaco(['resume', runId, '--config', 'fixed.yaml', '--json'], {
+      cwd: repo.root,
+      env,
+    });
     expect(resumed.stderr).not.toContain('internal error');
     expect(resumed.exitCode).toBe(0);
     const summary = JSON.parse(resumed.stdout) as RunSummary;
@@ -254,15 +282,21 @@ describe('secrets', () => {
     const env = { HOME: repo.home };
     const none = await runHaco(['logs', 'abc'], { cwd: repo.root, env });
     expect(none.exitCode).toBe(2);
-    expect(none.stderr.trimEnd().split('\n')).toEqual(['haco: no runs yet in this repository (start one with: haco run PLAN)']);
+    expect(none.stderr.trimEnd().split('\n')).toEqual([
+      'haco: no runs yet in this repository (start one with: haco run PLAN)',
+    ]);
     expect(existsSync(join(repo.root, '.haco'))).toBe(false);
 
-    const run = execa(process.execPath, [`${PROJECT_ROOT}/dist/src/cli/haco.js`, 'run', 'plan.yaml', '--config', 'cfg.yaml', '--yes', '--json'], {
-      cwd: repo.root,
-      env,
-      reject: false,
-      stdin: 'ignore',
-    });
+    const run = execa(
+      process.execPath,
+      [`${PROJECT_ROOT}/dist/src/cli/haco.js`, 'run', 'plan.yaml', '--config', 'cfg.yaml', '--yes', '--json'],
+      {
+        cwd: repo.root,
+        env,
+        reject: false,
+        stdin: 'ignore',
+      },
+    );
     let stderrText = '';
     run.stderr?.on('data', (chunk: Buffer) => (stderrText += chunk.toString()));
     const runId = await vi.waitFor(
@@ -278,12 +312,16 @@ describe('secrets', () => {
     expect(unknown.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(unknown.stderr).toContain('no run "ffffffff"');
 
-    const follow = execa(process.execPath, [`${PROJECT_ROOT}/dist/src/cli/haco.js`, 'logs', runId, '--follow', '--json'], {
-      cwd: repo.root,
-      env,
-      reject: false,
-      stdin: 'ignore',
-    });
+    const follow = execa(
+      process.execPath,
+      [`${PROJECT_ROOT}/dist/src/cli/haco.js`, 'logs', runId, '--follow', '--json'],
+      {
+        cwd: repo.root,
+        env,
+        reject: false,
+        stdin: 'ignore',
+      },
+    );
     let followed = '';
     follow.stdout?.on('data', (chunk: Buffer) => (followed += chunk.toString()));
     await vi.waitFor(() => expect(followed).toContain('attempt:started'), { timeout: 20_000, interval: 50 });
@@ -292,23 +330,72 @@ describe('secrets', () => {
     const [ran, followResult] = await Promise.all([run, follow]);
     expect(ran.exitCode, stderrText).toBe(0);
     expect(followResult.exitCode).toBe(0);
-    const last = JSON.parse(followed.trimEnd().split('\n').at(-1) ?? '{}') as { kind: string; data: { status?: string } };
+    const last = JSON.parse(followed.trimEnd().split('\n').at(-1) ?? '{}') as {
+      kind: string;
+      data: { status?: string };
+    };
     expect(last).toMatchObject({ kind: 'run:status-changed', data: { status: 'completed' } });
 
     // A run waiting at a breakpoint never ends by itself: Ctrl-C ends --follow with 130.
-    const waiting = await runHaco(['run', 'plan.yaml', '--config', 'cfg.yaml', '--json'], { cwd: repo.root, env });
-    expect(waiting.exitCode).toBe(3);
-    const waitingId = (JSON.parse(waiting.stdout) as RunSummary).run_id;
-    const stuck = execa(process.execPath, [`${PROJECT_ROOT}/dist/src/cli/haco.js`, 'logs', waitingId, '--follow'], {
+    const waiting = await runHaco(['run', 'plan.yaml', '--config', 'cfg.yaml', '--json'], {
       cwd: repo.root,
       env,
-      reject: false,
-      stdin: 'ignore',
     });
+    expect(waiting.exitCode).toBe(3);
+    const waitingId = (JSON.parse(waiting.stdout) as RunSummary).run_id;
+    const stuck = execa(
+      process.execPath,
+      [`${PROJECT_ROOT}/dist/src/cli/haco.js`, 'logs', waitingId, '--follow'],
+      {
+        cwd: repo.root,
+        env,
+        reject: false,
+        stdin: 'ignore',
+      },
+    );
     let stuckOut = '';
     stuck.stdout?.on('data', (chunk: Buffer) => (stuckOut += chunk.toString()));
     await vi.waitFor(() => expect(stuckOut).toContain('plan_approval'), { timeout: 20_000, interval: 50 });
     stuck.kill('SIGINT');
     expect((await stuck).exitCode).toBe(130);
   });
+
+  it('haco-tui --resume RUN --config FILE continues a failed run on the dashboard', async () => {
+    const agent = '#!/bin/sh\nif [ "$1" = --broken ]; then exit 3; fi\necho ok > out.txt\n';
+    const repo = makeRepo({
+      files: {
+        'agent.sh': agent,
+        'cfg.yaml':
+          'agents:\n  a: { type: command, command: ./agent.sh, args: [--broken] }\ndefaults: { agent: a }\n',
+        'fixed.yaml': 'agents:\n  a: { type: command, command: ./agent.sh }\ndefaults: { agent: a }\n',
+        'plan.yaml': 'version: 1\ngoal: g\ntasks:\n  - { id: t, files: [out.txt], prompt: p }\n',
+      },
+      executables: ['agent.sh'],
+    });
+    repos.push(repo);
+    const env = { HOME: repo.home };
+    const first = await runHaco(['run', 'plan.yaml', '--config', 'cfg.yaml', '--yes', '--json'], {
+      cwd: repo.root,
+      env,
+    });
+    expect(first.exitCode).toBe(1);
+    const runId = (JSON.parse(first.stdout) as RunSummary).run_id;
+
+    const session = startTui(repo, ['--resume', runId, '--config', 'fixed.yaml']);
+    try {
+      const screen = await screenUntil(
+        session,
+        (s) => s.includes('run completed'),
+        '"run completed"',
+        60_000,
+      );
+      expect(screen).toContain('1/1 done');
+      session.write('q');
+      expect((await session.exited).exitCode).toBe(0);
+    } finally {
+      if (!session.isExited) await session.kill(200);
+      session.dispose();
+    }
+    expect(readFileSync(join(repo.root, 'out.txt'), 'utf8')).toBe('ok\n');
+  }, 120_000);
 });

@@ -18,7 +18,10 @@ export interface BackgroundHaco {
 }
 
 /** Starts `node dist/src/cli/haco.js ...args` in `cwd` with `env` (no stdin, no HACO_MARKER). */
-export function startHaco(args: readonly string[], options: { cwd: string; env: Record<string, string> }): BackgroundHaco {
+export function startHaco(
+  args: readonly string[],
+  options: { cwd: string; env: Record<string, string> },
+): BackgroundHaco {
   const env: Record<string, string | undefined> = { ...process.env, ...options.env };
   delete env.HACO_MARKER;
   const child = spawn(process.execPath, [`${PROJECT_ROOT}/dist/src/cli/haco.js`, ...args], {

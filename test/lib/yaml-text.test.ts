@@ -5,7 +5,12 @@ import { MAX_YAML_ALIASES, parseYamlText } from '../../src/lib/yaml-text.js';
 /** A "billion laughs" document: each level repeats the one before nine times. */
 function aliasBomb(levels: number): string {
   const lines = ['l0: &l0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
-  for (let i = 1; i < levels; i++) lines.push(`l${i}: &l${i} [${Array(9).fill(`*l${i - 1}`).join(',')}]`);
+  for (let i = 1; i < levels; i++)
+    lines.push(
+      `l${i}: &l${i} [${Array(9)
+        .fill(`*l${i - 1}`)
+        .join(',')}]`,
+    );
   return `${lines.join('\n')}\n`;
 }
 
@@ -27,10 +32,14 @@ describe('parseYamlText', () => {
   });
 
   it('names line and column of a syntax error, and an alias to no anchor', () => {
-    expect(parseYamlText('a: [1\nb: 2\n')).toMatchObject({ error: expect.stringMatching(/^invalid YAML at line \d+, column \d+: /) });
+    expect(parseYamlText('a: [1\nb: 2\n')).toMatchObject({
+      error: expect.stringMatching(/^invalid YAML at line \d+, column \d+: /),
+    });
     expect(parseYamlText('a: 1\na: 2\n')).toEqual({
       error: expect.stringContaining('invalid YAML at line 2, column 1: Map keys must be unique'),
     });
-    expect(parseYamlText('a: *nowhere\n')).toEqual({ error: expect.stringContaining('invalid YAML: Unresolved alias') });
+    expect(parseYamlText('a: *nowhere\n')).toEqual({
+      error: expect.stringContaining('invalid YAML: Unresolved alias'),
+    });
   });
 });

@@ -147,6 +147,7 @@ it('fails the attempt when the permission hook throws', async () => {
   expect(outcome).toEqual({
     kind: 'failed',
     exitCode: null,
+    signal: null,
     reason: 'could not decide on Write: database is locked',
   });
 });

@@ -41,7 +41,10 @@ function deadPid(): number {
 }
 
 /** Writes the lease row as another process would have. */
-function plantLease(root: string, row: { runId: string; pid: number; pidStart: string; host?: string }): void {
+function plantLease(
+  root: string,
+  row: { runId: string; pid: number; pidStart: string; host?: string },
+): void {
   withState(root, (db) =>
     db.db
       .prepare(
@@ -87,6 +90,27 @@ describe('the repository lease', () => {
       expect(db.listRuns()).toHaveLength(before);
       expect(readLease(db)).toMatchObject({ runId: 'feedbeef', pid });
     });
+  });
+
+  it('answering a breakpoint and rolling back need the lease too', async () => {
+    const r = repo();
+    const { core: first, runId } = await openRun(r, { autoApprove: false });
+    first.close();
+    const pid = otherProcess();
+    plantLease(r.root, { runId, pid, pidStart: processStartTime(pid) ?? '' });
+    const { Orchestrator } = await import('../../src/orchestrator/orchestrator.js');
+    const core = await Orchestrator.open(r.root);
+    try {
+      await expect(core.answer(runId, undefined, 'approve', 'test')).rejects.toThrow(
+        `run ${runId} is running in this repository`,
+      );
+      await expect(core.drive(runId)).rejects.toThrow(/lease|running in this repository/);
+      await expect(core.rollback(runId)).rejects.toThrow(`run ${runId} is running in this repository`);
+      expect(core.db.getBreakpoints(runId).map((b) => b.status)).toEqual(['pending']);
+    } finally {
+      core.close();
+    }
+    withState(r.root, (db) => expect(readLease(db)?.pid).toBe(pid));
   });
 
   it('takes over a lease whose owner is gone, and marks its running run interrupted', async () => {

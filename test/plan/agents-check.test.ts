@@ -81,7 +81,9 @@ describe('assertAgentsRunnable', () => {
 
   it('names each missing agent once, with how to install it or which key to fix', (context) => {
     const { root, bin } = setUp(context);
-    expect(lines(() => assertAgentsRunnable(['claude', 'ghost', 'ghost', 'draft'], config, root, bin))).toEqual([
+    expect(
+      lines(() => assertAgentsRunnable(['claude', 'ghost', 'ghost', 'draft'], config, root, bin)),
+    ).toEqual([
       'agent "claude" (claude-code): `claude` not found on PATH; install it with npm i -g @anthropic-ai/claude-code, or set agents.claude.command',
       'agent "ghost" (command): `haco-no-such-agent` not found on PATH; check agents.ghost.command',
       'agent "draft" (command): `./tools/draft.sh` is not executable (chmod +x it); check agents.draft.command',

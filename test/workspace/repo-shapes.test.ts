@@ -41,9 +41,13 @@ function shapedRepo(r: TempRepo): void {
   symlinkSync('missing.txt', join(r.root, 'dangling'));
   const upstream = join(r.home, 'upstream');
   execFileSync('git', ['init', '-q', upstream]);
-  execFileSync('git', ['-c', 'user.name=u', '-c', 'user.email=u@example.invalid', 'commit', '-q', '--allow-empty', '-m', 'u'], {
-    cwd: upstream,
-  });
+  execFileSync(
+    'git',
+    ['-c', 'user.name=u', '-c', 'user.email=u@example.invalid', 'commit', '-q', '--allow-empty', '-m', 'u'],
+    {
+      cwd: upstream,
+    },
+  );
   r.git('-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', upstream, 'sub');
   r.git('commit', '-qm', 'submodule');
   mkdirSync(join(r.root, 'nested'));
@@ -56,7 +60,14 @@ describe('checkpoints and baselines of real repository shapes', () => {
     const r = track(makeRepo({ files: { 'README.md': 'r\n' } }));
     shapedRepo(r);
     const workspace = await Workspace.open(r.root);
-    const entries = await workspace.checkpoint(['lib-dir', 'lib-file', 'out-dir', 'dangling', 'sub', 'nested/**']);
+    const entries = await workspace.checkpoint([
+      'lib-dir',
+      'lib-file',
+      'out-dir',
+      'dangling',
+      'sub',
+      'nested/**',
+    ]);
     const byPath = new Map(entries.map((e) => [e.path, e]));
     for (const link of ['lib-dir', 'lib-file', 'out-dir', 'dangling']) {
       expect(byPath.get(link)).toEqual({ path: link, blob: stagedBlob(r, link), kind: 'symlink' });
@@ -78,7 +89,7 @@ describe('checkpoints and baselines of real repository shapes', () => {
     const r = track(makeRepo({ files: { '.gitignore': 'local.env\n' } }));
     r.write('local.env', 'TOKEN=mine\n');
     const workspace = await Workspace.open(r.root);
-    const entries = await workspace.checkpoint(['local.env', 'config/']);
+    const entries = await workspace.checkpoint(['local.env', 'config/**']);
     const blob = r.git('hash-object', 'local.env');
     expect(entries).toEqual([{ path: 'local.env', blob, mode: 0o644 }]);
     expect((await workspace.readBlobs([blob])).get(blob)?.toString()).toBe('TOKEN=mine\n');
@@ -88,7 +99,8 @@ describe('checkpoints and baselines of real repository shapes', () => {
     const r = track(makeRepo());
     for (let d = 0; d < 100; d++) {
       mkdirSync(join(r.root, 'src', `d${d}`), { recursive: true });
-      for (let f = 0; f < 200; f++) writeFileSync(join(r.root, 'src', `d${d}`, `f${f}.ts`), `export const v = ${d * 200 + f};\n`);
+      for (let f = 0; f < 200; f++)
+        writeFileSync(join(r.root, 'src', `d${d}`, `f${f}.ts`), `export const v = ${d * 200 + f};\n`);
     }
     r.git('add', '-A');
     r.git('commit', '-qm', 'big');
@@ -140,7 +152,10 @@ describe('runs on real repository shapes (the built CLI)', () => {
 
   it("keeps a git-ignored owned file out of the commit and restores the user's content on rollback", async () => {
     const r = track(
-      agentRepo({ 'plan.yaml': planYaml([['a', ['local.env', 'src/x.txt'], 'append']]), '.gitignore': 'local.env\n' }),
+      agentRepo({
+        'plan.yaml': planYaml([['a', ['local.env', 'src/x.txt'], 'append']]),
+        '.gitignore': 'local.env\n',
+      }),
     );
     r.write('local.env', 'TOKEN=mine\n');
     const result = await runHaco(RUN_ARGS, { cwd: r.root, env: { HOME: r.home } });
@@ -183,7 +198,8 @@ describe('runs on real repository shapes (the built CLI)', () => {
     const result = await runHaco(RUN_ARGS, { cwd: wt, env: { HOME: r.home } });
     expect(result.stderr).not.toContain('internal error');
     expect(result.exitCode).toBe(0);
-    const git = (...args: string[]): string => execFileSync('git', args, { cwd: wt, encoding: 'utf8' }).trim();
+    const git = (...args: string[]): string =>
+      execFileSync('git', args, { cwd: wt, encoding: 'utf8' }).trim();
     expect(git('log', '-1', '--format=%s')).toBe('haco(a): a');
     expect(git('rev-parse', 'HEAD~1')).toBe(main);
     expect(git('status', '--porcelain')).toBe(''); // .haco/ is excluded
