@@ -27,8 +27,13 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const HACO = join(ROOT, 'dist/src/cli/haco.js');
 const ROUNDS = Number(process.argv[2] ?? 20);
 const TASKS = ['t1', 't2', 't3', 't4'];
-/** How long a check may wait for something that must happen (processes gone, workers started), ms. */
-const DEADLINE_MS = 15_000;
+/**
+ * How long a check may wait for something that must happen (workers started, a command done), ms;
+ * generous for a loaded CI machine. SOAK_DEADLINE_MS overrides it.
+ */
+const DEADLINE_MS = Number(process.env.SOAK_DEADLINE_MS ?? 60_000);
+/** How long the processes of the run may take to be gone after kill -9, ms. */
+const REAP_DEADLINE_MS = 10_000;
 
 if (!existsSync(HACO)) {
   console.error('crash-soak: dist/ is not built (run: npm run build)');
@@ -142,8 +147,10 @@ async function round(n) {
   const t0 = Date.now();
   const times = {};
   let ok = false;
+  let haco;
+  let runId;
   try {
-    const haco = spawn(
+    haco = spawn(
       process.execPath,
       [HACO, 'run', 'plan.yaml', '--config', 'cfg.yaml', '--yes', '--headless'],
       {
@@ -155,7 +162,7 @@ async function round(n) {
     let stderr = '';
     haco.stderr.on('data', (d) => (stderr += d));
     const exited = new Promise((r) => haco.on('close', (code, signal) => r({ code, signal })));
-    const runId = await waitFor('the run id', () => /haco: run ([0-9a-f]{8})/.exec(stderr)?.[1]);
+    runId = await waitFor('the run id', () => /haco: run ([0-9a-f]{8})/.exec(stderr)?.[1]);
     await waitFor(
       '4 running workers and the setsid child',
       () =>
@@ -170,7 +177,7 @@ async function round(n) {
     await waitFor(
       'every process of the run to be gone after kill -9',
       () => !leftovers(runId, ctx.soak),
-      5000,
+      REAP_DEADLINE_MS,
     ).catch(() => {
       throw new Error(`processes survived kill -9: ${leftovers(runId, ctx.soak)}`);
     });
@@ -206,7 +213,9 @@ async function round(n) {
     return { ok, ms: Date.now() - t0 };
   } finally {
     // Never leave a process behind, whatever happened.
-    for (const pid of setsidPids(ctx.soak)) {
+    if (haco && haco.exitCode === null && haco.signalCode === null) haco.kill('SIGKILL');
+    const marked = runId ? findMarked({ prefix: runMarkerPrefix(runId) }) : [];
+    for (const pid of [...marked, ...setsidPids(ctx.soak)]) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {

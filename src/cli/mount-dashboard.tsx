@@ -74,7 +74,8 @@ export async function mountDashboard({
     if (signalled) return;
     signalled = signal;
     // After a hangup the terminal is gone: a failed write there must not crash the pause.
-    if (signal === 'SIGHUP') for (const out of [process.stdout, process.stderr]) out.on('error', () => undefined);
+    if (signal === 'SIGHUP')
+      for (const out of [process.stdout, process.stderr]) out.on('error', () => undefined);
     if (!store.getState().ui.isQuitting) bridge.dispatch({ type: 'app/quit' });
     setTimeout(() => process.exit(PAUSE_SIGNALS[signal]), SIGNAL_GRACE_MS).unref();
   };

@@ -54,6 +54,8 @@ export interface ViolationHooks {
   owned(taskId: string, change: FileChange): void;
   /** Resolves once no commit of haco's is in progress (refs it moves are then known). */
   commitsSettled(): Promise<void>;
+  /** A change could not be judged (git failed, the database is gone); recorded, never swallowed. */
+  failed(change: FileChange, error: unknown): void;
 }
 
 /** How a task's attempt stands with the guard once its agent has ended. */
@@ -123,7 +125,7 @@ export class ViolationGuard {
   /** Feeds one watcher change; changes to one path are judged in order. */
   handle(change: FileChange): void {
     const previous = this.chains.get(change.path) ?? Promise.resolve();
-    const next = previous.then(() => this.judge(change)).catch(() => undefined);
+    const next = previous.then(() => this.judge(change)).catch((error: unknown) => this.hooks.failed(change, error));
     this.chains.set(change.path, next);
   }
 
@@ -212,8 +214,8 @@ export class ViolationGuard {
     // fs.watch's own events: only a mode change of a file the baseline knows matters.
     if (change.kind === 'attrib') {
       if (before === null || before.kind !== 'file') return;
-      const now = await this.baseline.current(change.path);
-      if (now === null || now.mode === before.mode) return;
+      const mode = this.baseline.modeNow(change.path);
+      if (mode === undefined || mode === before.mode) return;
     }
     const owner = change.area === 'tree' ? this.ledger.ownerOf(change.path) : ({ kind: 'none' } as const);
     let suspects = [...this.hooks.running().keys()];
@@ -245,12 +247,16 @@ export class ViolationGuard {
     this.open(change, owner, suspects, before, current);
   }
 
-  /** Whether a path's change since the baseline is a delete, or a mode change alone. */
+  /**
+   * Whether a path's change since the baseline is a delete or a mode change (with or without new
+   * content: an event can arrive late, after another process's chmod; the owner's own rewrite with
+   * a new mode is then asked about too).
+   */
   private async isDeleteOrMode(path: string, before: BaselineEntry | null): Promise<boolean> {
     if (before === null) return false;
     await delay(TRANSIENT_MS); // a delete followed at once by a write is a rewrite
     const now = await this.baseline.current(path);
-    return now === null || (now.blob === before.blob && now.kind === before.kind && now.mode !== before.mode);
+    return now === null || (now.kind === 'file' && before.kind === 'file' && now.mode !== before.mode);
   }
 
   private open(
@@ -367,7 +373,7 @@ export async function watchOwnership(
   rec: RunRecorder,
   repoRoot: string,
   runId: string,
-  hooks: Omit<ViolationHooks, 'open' | 'owned'>,
+  hooks: Omit<ViolationHooks, 'open' | 'owned' | 'failed'>,
 ): Promise<{ watcher: RepoWatcher; ledger: OwnershipLedger; guard: ViolationGuard }> {
   rec.db.claims.releaseAll(runId, rec.now());
   const { plan } = rec.db.runInputs(runId);
@@ -386,6 +392,8 @@ export async function watchOwnership(
     open: (taskId, message, details, answers) =>
       rec.openBreakpoint(runId, taskId, 'ownership_violation', message, details, answers).id,
     owned: (taskId, change) => rec.events.emit('task:files-changed', { runId, taskId, path: change.path }),
+    failed: (change, error) =>
+      rec.log(runId, null, `could not judge a change to ${change.path}: ${(error as Error).message}`),
   });
   ref.guard = guard;
   return { watcher, ledger, guard };

@@ -85,6 +85,12 @@ export class ContentBaseline {
     return changed;
   }
 
+  /** A regular file's permission bits now (one lstat, no hashing); undefined for anything else. */
+  modeNow(path: string): number | undefined {
+    const stat = lstatOrUndefined(join(this.root, path));
+    return stat?.isFile() ? stat.mode & 0o777 : undefined;
+  }
+
   /** The commit a loose ref file (or a detached HEAD) names now; undefined for a symbolic ref. */
   refValue(path: string): string | undefined {
     try {

@@ -53,11 +53,17 @@ export interface FileChange {
   readonly at: number;
 }
 
-/** The guarded paths of the git dir, absolute (`git rev-parse --git-path` for each of `GIT_GUARDED`). */
+/**
+ * The guarded paths of the git dir, absolute: `git rev-parse --git-path` for each of
+ * `GIT_GUARDED` but hooks, which is always the common git dir's `hooks/` (haco's own git calls set
+ * `core.hooksPath=/dev/null`, see git-run.ts, so `--git-path hooks` would name that; a
+ * `core.hooksPath` inside the work tree is watched with it, and `config` is guarded).
+ */
 async function gitGuardedPaths(root: string): Promise<string[]> {
-  const args = GIT_GUARDED.flatMap((name) => ['--git-path', name]);
-  const out = (await runGit(root, ['rev-parse', ...args])).stdout.split('\n').filter(Boolean);
-  return out.map((p) => (isAbsolute(p) ? p : join(root, p)));
+  const args = GIT_GUARDED.filter((n) => n !== 'hooks').flatMap((name) => ['--git-path', name]);
+  const out = (await runGit(root, ['rev-parse', '--git-common-dir', ...args])).stdout.split('\n');
+  const [common = '.git', ...paths] = out.filter(Boolean);
+  return [...paths, join(common, 'hooks')].map((p) => (isAbsolute(p) ? p : join(root, p)));
 }
 
 /**

@@ -289,7 +289,7 @@ describe('haco rollback keeps what the user changed since the run', () => {
 
     const first = await runHaco(['rollback', runId], opts);
     expect(first.stderr).not.toContain('internal error');
-    expect(first.exitCode).toBe(1); // some paths were kept
+    expect(first.exitCode, first.stderr).toBe(1); // some paths were kept
     expect(first.stdout.split('\n').sort()).toEqual([
       'bad: deleted bad/x.txt',
       'gen: deleted cache.log',
@@ -310,7 +310,7 @@ describe('haco rollback keeps what the user changed since the run', () => {
 
     // Again: the user's files are still theirs (the rollback did not record them as haco's).
     const again = await runHaco(['rollback', runId, '--json'], opts);
-    expect(again.exitCode).toBe(1);
+    expect(again.exitCode, again.stderr).toBe(1);
     const json = JSON.parse(again.stdout) as RollbackJson;
     expect(json.kept).toBe(2);
     expect(json.tasks.flatMap((t) => t.paths).filter((p) => p.action !== 'unchanged')).toEqual([
@@ -321,7 +321,7 @@ describe('haco rollback keeps what the user changed since the run', () => {
 
     // --force: the owned paths go back to their checkpoints exactly, the user's later files there too.
     const forced = await runHaco(['rollback', runId, '--force', '--json'], opts);
-    expect(forced.exitCode).toBe(0);
+    expect(forced.exitCode, forced.stderr).toBe(0);
     expect((JSON.parse(forced.stdout) as RollbackJson).kept).toBe(0);
     expect(snapshot(repo.root)).toEqual(start);
   });
@@ -343,7 +343,7 @@ describe('haco rollback keeps what the user changed since the run', () => {
     });
     const before = snapshot(repo.root);
     const refused = await runHaco(['rollback', runId], opts);
-    expect(refused.exitCode).toBe(2);
+    expect(refused.exitCode, refused.stderr).toBe(2);
     expect(refused.stderr).toBe(
       `haco: the checkpoint of bad/x.txt (blob ${gone}) is gone from git's object store (pruned by git gc?); nothing was restored`,
     );
@@ -361,7 +361,7 @@ describe('haco rollback keeps what the user changed since the run', () => {
     writeFileSync(join(repo.root, 'gen/a.txt'), 'attempt 2, half written\n');
 
     const gen = await runHaco(['rollback', runId, '--task', 'gen'], opts);
-    expect(gen.exitCode).toBe(1);
+    expect(gen.exitCode, gen.stderr).toBe(1);
     expect(gen.stdout.split('\n')).toEqual([
       'gen: deleted cache.log',
       'gen: kept gen/a.txt (haco was stopped during attempt 2, so what it left here is not known)',
@@ -371,13 +371,13 @@ describe('haco rollback keeps what the user changed since the run', () => {
     expect(readFileSync(join(repo.root, 'gen/a.txt'), 'utf8')).toBe('attempt 2, half written\n');
 
     const bad = await runHaco(['rollback', runId, '--task', 'bad'], opts);
-    expect(bad.exitCode).toBe(1);
+    expect(bad.exitCode, bad.stderr).toBe(1);
     expect(bad.stdout).toBe(
       'bad: kept bad/x.txt (no record of what haco left here: a run from an older haco)',
     );
     expect(readFileSync(join(repo.root, 'bad/x.txt'), 'utf8')).toBe('half done\n');
     const forced = await runHaco(['rollback', runId, '--task', 'bad', '--force'], opts);
-    expect(forced.exitCode).toBe(0);
+    expect(forced.exitCode, forced.stderr).toBe(0);
     expect(forced.stdout).toBe('bad: deleted bad/x.txt');
   });
 });

@@ -106,7 +106,8 @@ function secretsRepo(): TempRepo {
   return repo;
 }
 
-describe('secrets', () => {
+// Each test runs haco several times on a machine shared with other suites: allow for it.
+describe('secrets', { timeout: 120_000 }, () => {
   it('gives agents and verify commands a minimal environment, stores no secret, and logs redacted', async () => {
     const repo = secretsRepo();
     const result = await runHaco(['run', 'plan.yaml', '--config', 'cfg.yaml', '--yes', '--json'], {
@@ -397,5 +398,5 @@ describe('secrets', () => {
       session.dispose();
     }
     expect(readFileSync(join(repo.root, 'out.txt'), 'utf8')).toBe('ok\n');
-  }, 120_000);
+  });
 });
