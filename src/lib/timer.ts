@@ -26,9 +26,12 @@ export function setLongTimeout(fn: () => void, ms: number): LongTimeout {
       timer = setTimeout(arm, MAX_TIMER_MS);
       return;
     }
-    timer = setTimeout(() => {
-      if (!cleared) fn();
-    }, Math.max(0, left));
+    timer = setTimeout(
+      () => {
+        if (!cleared) fn();
+      },
+      Math.max(0, left),
+    );
   };
   arm();
   return {

@@ -107,16 +107,7 @@ export function wrapCommand(
   const badlang = env.PERL_BADLANG === undefined ? '' : `=${env.PERL_BADLANG}`;
   return {
     command: perl,
-    args: [
-      '-e',
-      WRAPPER_SCRIPT,
-      '--',
-      nonce,
-      stdinFifo ?? '',
-      badlang,
-      command,
-      ...args,
-    ],
+    args: ['-e', WRAPPER_SCRIPT, '--', nonce, stdinFifo ?? '', badlang, command, ...args],
     env: { ...env, PERL_BADLANG: '0' },
     filter: new SentinelFilter(nonce),
   };

@@ -12,6 +12,7 @@ import { findMarked, runMarkerPrefix } from '../../src/sessions/sweep.js';
 import type { RunSummary } from '../../src/orchestrator/types.js';
 import { isRunning, reapersOf, startHaco } from '../helpers/background.js';
 import { runHaco } from '../helpers/cli.js';
+import { screenUntil, startTui } from '../helpers/tui.js';
 import { makeRepo, type TempRepo } from '../helpers/repo.js';
 import { withState } from '../helpers/state.js';
 
@@ -179,6 +180,34 @@ describe('signals and the lease', () => {
     },
     180_000,
   );
+});
+
+describe('signals in the dashboard', () => {
+  it('SIGHUP (the terminal closed) pauses the run: agents stopped, lease released, exit 129', async () => {
+    const s = setup({ GRANDCHILD: '1', HANG: '1' });
+    const tui = startTui(s.repo, ['--plan', 'plan.yaml', '--config', 'cfg.yaml']);
+    try {
+      await screenUntil(tui, (t) => t.includes('BREAKPOINT 1 of 1'), 'the plan-approval breakpoint', 60_000);
+      tui.write('a');
+      await vi.waitFor(() => expect(grandchildren(s.pids)).toHaveLength(1), { timeout: 60_000 });
+      const runId = withState(s.repo.root, (db) => db.listRuns()[0]!.id);
+      await vi.waitFor(() => expect(withState(s.repo.root, (db) => db.getAttempts(runId))).toHaveLength(2), {
+        timeout: 60_000,
+      });
+      process.kill(tui.pid, 'SIGHUP');
+      const exit = await tui.exited;
+      expect(exit.exitCode).toBe(129);
+      withState(s.repo.root, (db) => {
+        expect(db.getRun(runId)?.status).toBe('paused');
+        expect(db.getTasks(runId).map((t) => t.status)).toEqual(['pending', 'pending']);
+        expect(db.db.prepare('SELECT COUNT(*) FROM lease').pluck().get()).toBe(0);
+      });
+      expect(leftovers(runId, s.pids)).toEqual([]);
+    } finally {
+      if (!tui.isExited) await tui.kill(200);
+      tui.dispose();
+    }
+  }, 180_000);
 });
 
 describe('kill -9 of haco, then resume', () => {

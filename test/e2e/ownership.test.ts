@@ -207,7 +207,7 @@ async function pendingViolations(core: Orchestrator, runId: string, count: numbe
     const bps = core.db
       .getBreakpoints(runId)
       .filter((b) => b.kind === 'ownership_violation' && b.status === 'pending');
-    expect(bps.map((b) => b.message).join(" | ") + ` (${bps.length})`).toMatch(new RegExp(`\\(${count}\\)$`));
+    expect({ count: bps.length, messages: bps.map((b) => b.message) }).toMatchObject({ count });
     return bps;
   }, WAIT);
 }
