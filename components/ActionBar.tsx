@@ -25,7 +25,9 @@ export function ActionBar({ width }: ActionBarProps) {
   const notice = useDashboardState((s) => s.ui.notice);
   const failure = useDashboardState((s) => {
     const failed = s.final ? s.tasks.find((t) => t.status === 'failed') : undefined;
-    return failed ? `task ${failed.id} failed: ${failed.error ?? 'see haco logs'}` : undefined;
+    // One line: an agent's failure goes on with its last output lines (shown by haco status).
+    const cause = failed?.error?.split('\n', 1)[0];
+    return failed ? `task ${failed.id} failed: ${cause ?? 'see haco logs'}` : undefined;
   });
   if (isQuitting) {
     return (

@@ -1,7 +1,7 @@
 import { Text } from 'ink';
 import { useShallow } from 'zustand/shallow';
 
-import { selectBreakpointBar } from '../src/state/selectors.js';
+import { answerHints, selectBreakpointBar } from '../src/state/selectors.js';
 import { useDashboardState, useTheme } from './dashboard-context.js';
 import { KeyHints, keyHintsText, type KeyHint } from './KeyHints.js';
 import { cells, fit } from './text-fit.js';
@@ -23,7 +23,7 @@ export function BreakpointBar({ width }: BreakpointBarProps) {
   const bar = useDashboardState(useShallow(selectBreakpointBar));
   if (!bar) return null;
   const hints: KeyHint[] = [
-    ...bar.answers.map((a) => ({ key: a.key, action: a.label })),
+    ...answerHints(bar).map((a) => ({ key: a.key, action: a.label })),
     ...(bar.total > 1 ? [{ key: '[ ]', action: 'select' }] : []),
   ];
   const label = `▌BREAKPOINT ${bar.position} of ${bar.total}`;

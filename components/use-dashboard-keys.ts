@@ -3,6 +3,7 @@ import { useInput } from 'ink';
 import type { Command } from '../src/state/bridge.js';
 import {
   ANSWER_KEYS,
+  answerHints,
   selectBreakpointBar,
   selectFocusOrder,
   selectHasRunningAgents,
@@ -33,12 +34,10 @@ export function useDashboardKeys(store: DashboardStore, dispatch: (command: Comm
       else dispatch({ type: 'app/quit' });
       return;
     }
-    const answer = Object.values(ANSWER_KEYS).includes(input)
-      ? selectBreakpointBar(s)?.answers.find((a) => a.key === input)
-      : undefined;
-    if (answer) {
+    if (Object.values(ANSWER_KEYS).includes(input)) {
       const bar = selectBreakpointBar(s);
-      if (bar) dispatch({ type: 'breakpoint/answer', id: bar.id, answer: answer.answer });
+      const hint = bar ? answerHints(bar).find((a) => a.key === input) : undefined;
+      if (bar && hint) dispatch({ type: 'breakpoint/answer', id: bar.id, answer: hint.answer });
       return;
     }
     if (input === '[' || input === ']') {

@@ -269,12 +269,16 @@ export class ViolationGuard {
     const running = this.hooks.running();
     const writer = suspects.length === 1 ? (suspects[0] ?? null) : null;
     const ownerId = owner.kind === 'none' ? null : owner.taskId;
+    // On a running task's path only a delete or a mode change is judged: its content is the
+    // owner's, so a revert puts back the mode alone, over the owner's current content.
+    const isOwnersContent = owner.kind === 'running' && current !== null;
     const what: ViolationDetails['change'] =
       current === null
         ? 'delete'
-        : before !== null && before.blob === current.blob && before.kind === current.kind
+        : isOwnersContent || (before !== null && before.blob === current.blob && before.kind === current.kind)
           ? 'mode'
           : 'write';
+    const restoreTo = isOwnersContent ? current : before;
     const who = writer ?? (suspects.length > 1 ? `one of ${suspects.join(', ')}` : 'an unknown writer');
     const whose =
       change.area === 'git'
@@ -287,8 +291,8 @@ export class ViolationGuard {
     const verb = what === 'delete' ? 'deleted' : what === 'mode' ? 'changed the mode of' : 'wrote';
     const details: ViolationDetails = {
       path: change.path,
-      before: before?.blob ?? null,
-      ...(before ? { beforeKind: before.kind } : {}),
+      before: restoreTo?.blob ?? null,
+      ...(restoreTo ? { beforeKind: restoreTo.kind } : {}),
       ...(before?.mode === undefined ? {} : { beforeMode: before.mode }),
       writer,
       writerAttemptId: writer ? (running.get(writer) ?? null) : null,

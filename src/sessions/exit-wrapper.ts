@@ -145,12 +145,12 @@ export class SentinelFilter {
       text = text.slice(0, at) + text.slice(end + 1);
       return text;
     }
-    // Hold back a tail that could be the sentinel's beginning.
-    for (let n = Math.min(this.start.length - 1, text.length); n > 0; n--) {
-      if (this.start.startsWith(text.slice(-n))) {
-        this.held = text.slice(-n);
-        return text.slice(0, -n);
-      }
+    // Hold back a tail that could be the sentinel's beginning: it starts at the last ESC (the
+    // sentinel holds only one, its first character).
+    const esc = text.lastIndexOf('\x1b');
+    if (esc >= 0 && text.length - esc < this.start.length && this.start.startsWith(text.slice(esc))) {
+      this.held = text.slice(esc);
+      return text.slice(0, esc);
     }
     return text;
   }

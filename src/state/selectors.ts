@@ -44,8 +44,9 @@ export interface BreakpointBarView {
   readonly message: string;
   readonly canApprove: boolean;
   readonly canReject: boolean;
-  /** Every answer it takes, with its key and what it does here: `a grant · r revert · m keep as mine`. */
-  readonly answers: readonly AnswerHint[];
+  readonly kind: BreakpointKind;
+  /** Every answer it takes (the store's own array, so a shallow compare holds); see `answerHints`. */
+  readonly answers: readonly BreakpointAnswer[];
 }
 
 /** One answer the breakpoint bar offers. */
@@ -62,6 +63,11 @@ export const ANSWER_KEYS: Readonly<Record<BreakpointAnswer, string>> = { approve
 function answerLabel(kind: BreakpointKind, answer: BreakpointAnswer): string {
   if (kind !== 'ownership_violation') return answer;
   return { approve: 'grant', reject: 'revert', keep: 'keep as mine' }[answer];
+}
+
+/** The answers a breakpoint takes, with their keys and labels: `a grant · r revert · m keep as mine`. */
+export function answerHints(bar: Pick<BreakpointBarView, 'kind' | 'answers'>): AnswerHint[] {
+  return bar.answers.map((answer) => ({ key: ANSWER_KEYS[answer], answer, label: answerLabel(bar.kind, answer) }));
 }
 
 /** The status line: left part, its tone, and the key hints on the right. */
@@ -226,7 +232,8 @@ export function selectBreakpointBar(s: DashboardData): BreakpointBarView | undef
     message: bp.message,
     canApprove: bp.answers.includes('approve'),
     canReject: bp.answers.includes('reject'),
-    answers: bp.answers.map((answer) => ({ key: ANSWER_KEYS[answer], answer, label: answerLabel(bp.kind, answer) })),
+    kind: bp.kind,
+    answers: bp.answers,
   };
 }
 

@@ -110,7 +110,7 @@ function isAsRecorded(entry: CheckpointEntry | undefined, current: Current): boo
 }
 
 /** Why a path that is no longer what haco left there is kept. */
-function keptReason(
+function whyKept(
   checkpoint: CheckpointEntry | undefined,
   left: CheckpointEntry | undefined,
   current: Current,
@@ -204,7 +204,7 @@ export async function planRestore(
       }
       const mine = left.get(path);
       if (!isAsRecorded(mine, current)) {
-        steps.push({ path, kind: 'kept', reason: guard.keptReason ?? keptReason(was, mine, current) });
+        steps.push({ path, kind: 'kept', reason: guard.keptReason ?? whyKept(was, mine, current) });
         continue;
       }
     }

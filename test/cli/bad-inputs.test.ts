@@ -136,7 +136,8 @@ describe('bad-input corpus', () => {
     expect(cases.length).toBeGreaterThanOrEqual(40);
   });
 
-  it.each(cases)('%s', async (file) => {
+  // Each case has its own temp repo and HOME, and mostly waits on child processes: run a few at once.
+  it.concurrent.for(cases)('%s', async (file, { expect }) => {
     const c = loadCase(file);
     const repo = prepare(c);
     try {

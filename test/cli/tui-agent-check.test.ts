@@ -10,8 +10,10 @@ describe('haco-tui --plan with an agent that cannot start', () => {
   it('refuses in one line, exit 2, before drawing or writing anything', async (context) => {
     const repo = makeRepo({
       files: {
-        'cfg.yaml': 'agents:\n  fake: {type: command, command: haco-no-such-agent}\ndefaults: {agent: fake}\n',
-        'plan.yaml': 'version: 1\ngoal: demo\ntasks:\n  - id: a\n    files: [src/a.ts]\n    prompt: write a\n',
+        'cfg.yaml':
+          'agents:\n  fake: {type: command, command: haco-no-such-agent}\ndefaults: {agent: fake}\n',
+        'plan.yaml':
+          'version: 1\ngoal: demo\ntasks:\n  - id: a\n    files: [src/a.ts]\n    prompt: write a\n',
       },
     });
     context.onTestFinished(() => repo.dispose());

@@ -74,6 +74,32 @@ describe('App', () => {
     unmount();
   });
 
+  it('offers grant, revert and keep for an ownership violation, and m answers keep', async () => {
+    const violation = {
+      id: 2,
+      taskId: 'db',
+      kind: 'ownership_violation',
+      message: 'db wrote notes.md (not owned by any task)',
+      answers: ['approve', 'reject', 'keep'],
+    } as const;
+    const owned = { ...violation, id: 3, answers: ['reject', 'keep'] } as const;
+    const store = createDashboardStore({ ...sampleData(), breakpoints: [violation, owned] });
+    const { stdin, commands, screen, unmount } = await mount(store);
+    expect(screen()).toContain('a grant · r revert · m keep as mine · [ ] select');
+    stdin.write('m');
+    await until(() => commands.length === 1);
+    expect(commands[0]).toEqual({ type: 'breakpoint/answer', id: 2, answer: 'keep' });
+    // A path some task owns cannot be granted: no `a` on that breakpoint, and the key does nothing.
+    stdin.write(']');
+    await until(() => !screen().includes('a grant'));
+    expect(screen()).toContain('r revert · m keep as mine');
+    stdin.write('a');
+    stdin.write('r');
+    await until(() => commands.length === 2);
+    expect(commands[1]).toEqual({ type: 'breakpoint/answer', id: 3, answer: 'reject' });
+    unmount();
+  });
+
   it('asks before quitting while agents run; n stays, y quits', async () => {
     const store = createDashboardStore(sampleData());
     const { stdin, commands, screen, unmount } = await mount(store);

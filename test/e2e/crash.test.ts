@@ -189,7 +189,9 @@ describe('signals in the dashboard', () => {
     try {
       await screenUntil(tui, (t) => t.includes('BREAKPOINT 1 of 1'), 'the plan-approval breakpoint', 60_000);
       tui.write('a');
-      await vi.waitFor(() => expect(grandchildren(s.pids)).toHaveLength(1), { timeout: 60_000 });
+      await vi.waitFor(() => expect(grandchildren(s.pids), tui.text().join('\n')).toHaveLength(1), {
+        timeout: 60_000,
+      });
       const runId = withState(s.repo.root, (db) => db.listRuns()[0]!.id);
       await vi.waitFor(() => expect(withState(s.repo.root, (db) => db.getAttempts(runId))).toHaveLength(2), {
         timeout: 60_000,

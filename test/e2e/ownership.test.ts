@@ -207,7 +207,7 @@ async function pendingViolations(core: Orchestrator, runId: string, count: numbe
     const bps = core.db
       .getBreakpoints(runId)
       .filter((b) => b.kind === 'ownership_violation' && b.status === 'pending');
-    expect({ count: bps.length, messages: bps.map((b) => b.message) }).toMatchObject({ count });
+    expect(bps.length, bps.map((b) => b.message).join('; ')).toBe(count);
     return bps;
   }, WAIT);
 }
@@ -337,31 +337,34 @@ tasks:
 touch "$SIG/victim-started"
 while [ ! -f "$SIG/go" ]; do sleep 0.05; done
 `;
+    // Attempt 1 chmods the victim's file, attempt 2 deletes the other one (each is held at once).
     const rogue = `printf 'r\\n' > rogue.txt
-if [ "$HACO_ATTEMPT" = 1 ]; then
+if [ "$HACO_ATTEMPT" != 3 ]; then
   while [ ! -f "$SIG/victim-started" ]; do sleep 0.05; done
-  sleep 0.5
-  chmod 755 v1.txt
-  rm v2.txt
+  if [ "$HACO_ATTEMPT" = 1 ]; then chmod 755 v1.txt; else rm v2.txt; fi
   sleep 30
 fi
 `;
-    const { repo, sig } = signalRepo({ victim, rogue }, plan, { 'v1.txt': 'one\n', 'v2.txt': 'two\n' });
+    const { repo, sig } = signalRepo({ victim, rogue }, plan.replace('retries: 1', 'retries: 2'), {
+      'v1.txt': 'one\n',
+      'v2.txt': 'two\n',
+    });
     const { core, runId } = await openRun(repo);
     try {
       const driving = core.drive(runId, { waitForAnswers: true });
-      const bps = await pendingViolations(core, runId, 2);
-      expect(bps.map((b) => b.message).sort()).toEqual([
-        'rogue changed the mode of v1.txt (owned by victim, running)',
-        'rogue deleted v2.txt (owned by victim, running)',
-      ]);
-      for (const b of bps) expect(b.answers).toEqual(['reject', 'keep']);
-      for (const b of bps) await core.answer(runId, b.id, 'reject', 'test');
+      const [chmod] = await pendingViolations(core, runId, 1);
+      expect(chmod?.message).toBe('rogue changed the mode of v1.txt (owned by victim, running)');
+      expect(chmod?.answers).toEqual(['reject', 'keep']);
+      await core.answer(runId, chmod?.id, 'reject', 'test');
       expect(statSync(join(repo.root, 'v1.txt')).mode & 0o777).toBe(0o644);
+      const [deleted] = await pendingViolations(core, runId, 1);
+      expect(deleted?.message).toBe('rogue deleted v2.txt (owned by victim, running)');
+      await core.answer(runId, deleted?.id, 'reject', 'test');
       expect(readFileSync(join(repo.root, 'v2.txt'), 'utf8')).toBe('two\n');
       writeFileSync(join(sig, 'go'), '');
       expect(await driving).toBe('completed');
-      expect(core.db.getAttempts(runId, 'rogue').map((a) => a.status)).toEqual(['failed', 'passed']);
+      expect(core.db.getAttempts(runId, 'rogue').map((a) => a.status)).toEqual(['failed', 'failed', 'passed']);
+      expect(core.db.getAttempts(runId, 'victim').map((a) => a.status)).toEqual(['passed']);
     } finally {
       core.close();
     }
