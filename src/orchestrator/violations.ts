@@ -125,7 +125,9 @@ export class ViolationGuard {
   /** Feeds one watcher change; changes to one path are judged in order. */
   handle(change: FileChange): void {
     const previous = this.chains.get(change.path) ?? Promise.resolve();
-    const next = previous.then(() => this.judge(change)).catch((error: unknown) => this.hooks.failed(change, error));
+    const next = previous
+      .then(() => this.judge(change))
+      .catch((error: unknown) => this.hooks.failed(change, error));
     this.chains.set(change.path, next);
   }
 

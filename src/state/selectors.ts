@@ -57,7 +57,11 @@ export interface AnswerHint {
 }
 
 /** The dashboard key of each answer (`m`: keep a violation's change as mine; `k` is kill). */
-export const ANSWER_KEYS: Readonly<Record<BreakpointAnswer, string>> = { approve: 'a', reject: 'r', keep: 'm' };
+export const ANSWER_KEYS: Readonly<Record<BreakpointAnswer, string>> = {
+  approve: 'a',
+  reject: 'r',
+  keep: 'm',
+};
 
 /** What each answer is called in the bar: an ownership violation's say what they do to the change. */
 function answerLabel(kind: BreakpointKind, answer: BreakpointAnswer): string {
@@ -67,7 +71,11 @@ function answerLabel(kind: BreakpointKind, answer: BreakpointAnswer): string {
 
 /** The answers a breakpoint takes, with their keys and labels: `a grant · r revert · m keep as mine`. */
 export function answerHints(bar: Pick<BreakpointBarView, 'kind' | 'answers'>): AnswerHint[] {
-  return bar.answers.map((answer) => ({ key: ANSWER_KEYS[answer], answer, label: answerLabel(bar.kind, answer) }));
+  return bar.answers.map((answer) => ({
+    key: ANSWER_KEYS[answer],
+    answer,
+    label: answerLabel(bar.kind, answer),
+  }));
 }
 
 /** The status line: left part, its tone, and the key hints on the right. */

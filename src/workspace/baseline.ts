@@ -1,4 +1,12 @@
-import { chmodSync, lstatSync, mkdirSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 
 import { runGit, runGitBytes } from './git-run.js';
@@ -73,9 +81,8 @@ export class ContentBaseline {
    * ignore, plus known paths that are gone) and returns the paths whose state changed.
    */
   async acceptMatching(matches: (path: string) => boolean): Promise<string[]> {
-    const listed = (
-      await runGit(this.root, ['ls-files', '-z', '--cached', '--others', '--exclude-standard'])
-    ).stdout;
+    const listed = (await runGit(this.root, ['ls-files', '-z', '--cached', '--others', '--exclude-standard']))
+      .stdout;
     const paths = new Set([...listed.split('\0'), ...this.entries.keys()].filter((p) => p && matches(p)));
     const changed: string[] = [];
     for (const path of paths) {
@@ -122,11 +129,7 @@ export interface RestoreTarget {
  * mode), or deletes it when `target` is null. Never writes through a symlink that stands in the way.
  * @throws ExecaError when the blob is missing from the object store
  */
-export async function restoreBlob(
-  root: string,
-  path: string,
-  target: RestoreTarget | null,
-): Promise<void> {
+export async function restoreBlob(root: string, path: string, target: RestoreTarget | null): Promise<void> {
   const abs = join(root, path);
   const stat = lstatOrUndefined(abs);
   if (target === null) {
@@ -143,4 +146,3 @@ export async function restoreBlob(
   writeFileSync(abs, bytes);
   if (target.mode !== undefined && (lstatSync(abs).mode & 0o777) !== target.mode) chmodSync(abs, target.mode);
 }
-

@@ -167,7 +167,9 @@ export class RepoWatcher {
       watcher.once('ready', () => resolve());
       watcher.once('error', reject);
     });
-    const guarded = [...gitTargets, hacoDir].flatMap((t) => filesUnder(t, (abs) => isIgnored(abs))).map(toRel);
+    const guarded = [...gitTargets, hacoDir]
+      .flatMap((t) => filesUnder(t, (abs) => isIgnored(abs)))
+      .map(toRel);
     return new RepoWatcher(watcher, root, guarded);
   }
 

@@ -210,6 +210,27 @@ describe('signals in the dashboard', () => {
       tui.dispose();
     }
   }, 180_000);
+
+  it('SIGTERM at the plan-approval breakpoint ends the dashboard with 143 and releases the lease', async () => {
+    const s = setup({});
+    const tui = startTui(s.repo, ['--plan', 'plan.yaml', '--config', 'cfg.yaml']);
+    try {
+      await screenUntil(tui, (t) => t.includes('BREAKPOINT 1 of 1'), 'the plan-approval breakpoint', 60_000);
+      const runId = withState(s.repo.root, (db) => {
+        expect(db.db.prepare('SELECT COUNT(*) FROM lease').pluck().get()).toBe(1);
+        return db.listRuns()[0]!.id;
+      });
+      process.kill(tui.pid, 'SIGTERM');
+      expect((await tui.exited).exitCode).toBe(143);
+      withState(s.repo.root, (db) => {
+        expect(db.getRun(runId)?.status).toBe('awaiting_approval');
+        expect(db.db.prepare('SELECT COUNT(*) FROM lease').pluck().get()).toBe(0);
+      });
+    } finally {
+      if (!tui.isExited) await tui.kill(200);
+      tui.dispose();
+    }
+  }, 180_000);
 });
 
 describe('kill -9 of haco, then resume', () => {

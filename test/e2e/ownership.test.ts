@@ -190,8 +190,7 @@ function signalRepo(
     .map((name) => `  ${name}: { type: command, command: ./${name}.sh }`)
     .join('\n');
   files['cfg.yaml'] = `agents:\n${agentConfig}\ndefaults: { agent: ${Object.keys(agents)[0]} }\n`;
-  for (const [name, body] of Object.entries(agents))
-    files[`${name}.sh`] = `#!/bin/sh\nSIG='${sig}'\n${body}`;
+  for (const [name, body] of Object.entries(agents)) files[`${name}.sh`] = `#!/bin/sh\nSIG='${sig}'\n${body}`;
   const repo = makeRepo({ files, executables: Object.keys(agents).map((n) => `${n}.sh`) });
   cleanups.push(() => {
     repo.dispose();
@@ -363,7 +362,11 @@ fi
       expect(readFileSync(join(repo.root, 'v2.txt'), 'utf8')).toBe('two\n');
       writeFileSync(join(sig, 'go'), '');
       expect(await driving).toBe('completed');
-      expect(core.db.getAttempts(runId, 'rogue').map((a) => a.status)).toEqual(['failed', 'failed', 'passed']);
+      expect(core.db.getAttempts(runId, 'rogue').map((a) => a.status)).toEqual([
+        'failed',
+        'failed',
+        'passed',
+      ]);
       expect(core.db.getAttempts(runId, 'victim').map((a) => a.status)).toEqual(['passed']);
     } finally {
       core.close();
