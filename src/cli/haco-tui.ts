@@ -15,6 +15,7 @@ import { loadPlan } from '../plan/validate.js';
 import { Workspace } from '../workspace/git.js';
 import { preflightRun } from '../workspace/preflight.js';
 import { DEFAULT_THEME, THEMES, type ThemeName } from '../../themes/index.js';
+import { EXIT_CODES_HELP } from './exit-codes.js';
 import { ALLOW_DIRTY_HELP } from './run-commands.js';
 import { resumeOptions } from './resume-config.js';
 import { openExisting } from './state-commands.js';
@@ -161,6 +162,7 @@ export function buildProgram(): Command {
       new Option('--theme <name>', 'colour theme').choices(Object.keys(THEMES)).default(DEFAULT_THEME),
     )
     .version(packageVersion())
+    .addHelpText('after', EXIT_CODES_HELP)
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
   return oneLineUsageErrors(program);

@@ -3,18 +3,11 @@ import { Command } from 'commander';
 
 import { packageVersion } from '../lib/version.js';
 import { registerLogsCommand } from './logs-command.js';
+import { EXIT_CODES_HELP } from './exit-codes.js';
 import { registerRollbackCommand } from './rollback-command.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerStateCommands } from './state-commands.js';
 import { oneLineUsageErrors } from './usage.js';
-
-/** The `--help` epilogue: exit codes (lib/errors.ts ExitCode, README "Exit codes"). */
-export const EXIT_CODES_HELP = `
-Exit codes:
-  0    the run completed          1    the run failed (or a rollback kept paths)
-  2    usage, config or plan error, or another haco holds this repository
-  3    paused at a breakpoint     4    storage fault (.haco/ unusable; the run stays resumable)
-  129  SIGHUP, 130 SIGINT (Ctrl-C), 143 SIGTERM: the run was paused (continue with haco resume RUN)`;
 
 /** The `haco` bin: headless commands for scripts (DESIGN.md, "CLI"). */
 export function buildProgram(): Command {

@@ -365,6 +365,7 @@ export class Orchestrator {
       throw this.storageFault ?? error;
     } finally {
       await watcher.close();
+      await guard.close(); // no change is judged against a closed database
       this.guard = undefined;
       this.ledger = undefined;
     }

@@ -115,6 +115,7 @@ export class ViolationGuard {
   /** Commits haco made during this drive (refs moving to them are haco's own). */
   private readonly ownCommits = new Set<string>();
   private readonly answerWaiters = new Set<() => void>();
+  private isClosed = false;
 
   constructor(
     private readonly ledger: OwnershipLedger,
@@ -127,8 +128,19 @@ export class ViolationGuard {
     const previous = this.chains.get(change.path) ?? Promise.resolve();
     const next = previous
       .then(() => this.judge(change))
-      .catch((error: unknown) => this.hooks.failed(change, error));
+      .catch((error: unknown) => {
+        if (!this.isClosed) this.hooks.failed(change, error);
+      });
     this.chains.set(change.path, next);
+  }
+
+  /**
+   * Stops judging (the drive is over; the watcher is closed): changes still being judged are
+   * dropped at their next step, and the call resolves once none is left.
+   */
+  async close(): Promise<void> {
+    this.isClosed = true;
+    await Promise.all(this.chains.values());
   }
 
   /** Resolves once every write made before the call has been judged. */
@@ -211,7 +223,7 @@ export class ViolationGuard {
   }
 
   private async judge(change: FileChange): Promise<void> {
-    if (this.pending.has(change.path)) return;
+    if (this.isClosed || this.pending.has(change.path)) return;
     const before = this.baseline.get(change.path);
     // fs.watch's own events: only a mode change of a file the baseline knows matters.
     if (change.kind === 'attrib') {
@@ -225,7 +237,7 @@ export class ViolationGuard {
       suspects = suspects.filter((t) => t !== owner.taskId);
       if (suspects.length === 0 || !(await this.isDeleteOrMode(change.path, before))) {
         await this.baseline.accept(change.path);
-        this.hooks.owned(owner.taskId, change);
+        if (!this.isClosed) this.hooks.owned(owner.taskId, change);
         return;
       }
     } else if (change.area === 'tree') {
@@ -246,6 +258,7 @@ export class ViolationGuard {
         return;
       }
     }
+    if (this.isClosed) return;
     this.open(change, owner, suspects, before, current);
   }
 

@@ -196,7 +196,8 @@ describe('signals in the dashboard', () => {
       await vi.waitFor(() => expect(withState(s.repo.root, (db) => db.getAttempts(runId))).toHaveLength(2), {
         timeout: 60_000,
       });
-      process.kill(tui.pid, 'SIGHUP');
+      // To the terminal's process group, as a hangup is sent (the pty child is haco's exit wrapper).
+      process.kill(-tui.pid, 'SIGHUP');
       const exit = await tui.exited;
       expect(exit.exitCode).toBe(129);
       withState(s.repo.root, (db) => {
@@ -220,7 +221,7 @@ describe('signals in the dashboard', () => {
         expect(db.db.prepare('SELECT COUNT(*) FROM lease').pluck().get()).toBe(1);
         return db.listRuns()[0]!.id;
       });
-      process.kill(tui.pid, 'SIGTERM');
+      process.kill(-tui.pid, 'SIGTERM');
       expect((await tui.exited).exitCode).toBe(143);
       withState(s.repo.root, (db) => {
         expect(db.getRun(runId)?.status).toBe('awaiting_approval');

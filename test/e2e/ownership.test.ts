@@ -240,7 +240,9 @@ tasks:
       const pid = core.db.getAttempts(runId, 'worker')[0]?.pid ?? 0;
       // Held, not killed: the agent and its child (sleep) are stopped.
       await vi.waitFor(() => expect(procState(pid)).toBe('T'), WAIT);
-      for (const child of childrenOf(pid)) expect(['T', undefined]).toContain(procState(child));
+      await vi.waitFor(() => {
+        for (const child of childrenOf(pid)) expect(['T', undefined]).toContain(procState(child));
+      }, WAIT);
 
       await core.answer(runId, bp?.id, 'keep', 'test');
       await vi.waitFor(() => expect(['S', 'R']).toContain(procState(pid)), WAIT);

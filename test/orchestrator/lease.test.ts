@@ -146,6 +146,34 @@ describe('the repository lease', () => {
     withState(r.root, (db) => expect(() => Lease.acquire(db, null)).toThrow(/run cafe0001 is running/));
   });
 
+  it('rolls back a run whose holder died while it was running', async () => {
+    const r = repo();
+    const { core, runId } = await openRun(r);
+    core.db.setRunStatus(runId, 'running', Date.now());
+    core.db.setTaskStatus(runId, 'a', 'running', Date.now());
+    core.db.saveCheckpoint(
+      runId,
+      'a',
+      await core.workspace.head(),
+      await core.workspace.checkpoint(['a.txt']),
+      1,
+    );
+    core.close();
+    r.write('a.txt', 'half written by an agent that died with haco\n');
+    plantLease(r.root, { runId, pid: deadPid(), pidStart: '1' });
+
+    const { Orchestrator } = await import('../../src/orchestrator/orchestrator.js');
+    const next = await Orchestrator.open(r.root);
+    try {
+      const result = await next.rollback(runId, { force: true });
+      expect(result.status).toBe('rolled_back');
+      expect(result.tasks[0]?.paths).toEqual([expect.objectContaining({ path: 'a.txt', action: 'deleted' })]);
+    } finally {
+      next.close();
+    }
+    expect(r.git('status', '--porcelain', '--', 'a.txt')).toBe('');
+  });
+
   it('shows a running run whose lease holder died as interrupted, without writing', async () => {
     const r = repo();
     const { core, runId } = await openRun(r);
