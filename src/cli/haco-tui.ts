@@ -9,6 +9,7 @@ import { loadConfig } from '../config/load.js';
 import { toStorageError } from '../db/storage-errors.js';
 import { ExitCode, HacoError, UsageError } from '../lib/errors.js';
 import { packageVersion } from '../lib/version.js';
+import { assertRepositoryFree } from '../orchestrator/lease.js';
 import { Orchestrator, type DriveOptions } from '../orchestrator/orchestrator.js';
 import { assertAgentsRunnable } from '../plan/agents-check.js';
 import { loadPlan } from '../plan/validate.js';
@@ -60,6 +61,7 @@ export async function runTui(options: RunTuiOptions): Promise<ExitCode> {
     workspace.root,
   );
   // Read-only checks first: a refused start writes nothing.
+  assertRepositoryFree(workspace.root);
   const notes = await preflightRun(workspace, plan, { allowDirty: options.allowDirty === true });
   notes.forEach((note) => process.stderr.write(`haco-tui: ${note}\n`));
   const orchestrator = await Orchestrator.open(cwd);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 
 import { ExitCode, PAUSE_SIGNALS, type PauseSignal } from '../lib/errors.js';
+import { assertRepositoryFree } from '../orchestrator/lease.js';
 import { Orchestrator, type DriveOptions } from '../orchestrator/orchestrator.js';
 import { runChanges, summarizeRun } from '../orchestrator/summary.js';
 import { loadInputs, exitCodeFor, formatSummary, parseConcurrency, runCommand } from './common.js';
@@ -112,6 +113,7 @@ export function registerRunCommands(program: Command): void {
         }
         const { config, layers, plan, workspace } = await loadInputs(planFile, flags.config);
         // Read-only checks first: a refused start writes nothing.
+        assertRepositoryFree(workspace.root);
         const notes = await preflightRun(workspace, plan, { allowDirty: flags.allowDirty === true });
         notes.forEach((note) => process.stderr.write(`haco: ${note}\n`));
         const core = await Orchestrator.open(workspace.root);
@@ -142,7 +144,9 @@ export function registerRunCommands(program: Command): void {
     .option('--json', 'print one JSON object at the end')
     .action((runRef: string, flags: { json?: boolean; config?: string }) =>
       runCommand(async () => {
-        const notes = await preflightResume(await Workspace.open(process.cwd()));
+        const repo = await Workspace.open(process.cwd());
+        assertRepositoryFree(repo.root);
+        const notes = await preflightResume(repo);
         notes.forEach((note) => process.stderr.write(`haco: ${note}\n`));
         const core = await openExisting();
         let runId: string;

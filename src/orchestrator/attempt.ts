@@ -44,7 +44,7 @@ export interface AttemptEnv {
    */
   fault(error: unknown): void;
   /** Hands an attempt's process marker to the reaper (swept if haco dies); before any process starts. */
-  watchMarker(marker: string): void;
+  watchMarker(runId: string, marker: string): void;
   /** Hears the task's agent being held at an ownership violation and let go; returns unsubscribe. */
   onHeld?(taskId: string, listener: (isHeld: boolean) => void): () => void;
 }
@@ -81,7 +81,7 @@ export async function runAttempt(
   // Every process of the attempt (agent, descendants, verify commands) carries this marker.
   const marker = newMarker(runId, task.id, n);
   rec.db.updateAttempt(attemptId, { marker });
-  env.watchMarker(marker);
+  env.watchMarker(runId, marker);
   const end = (status: AttemptStatus, error?: string): void => {
     rec.db.updateAttempt(attemptId, {
       status,

@@ -1,5 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
+
+import Database from 'better-sqlite3';
 
 import type { StateDb } from '../db/state-db.js';
 import { HacoError } from '../lib/errors.js';
@@ -44,7 +47,11 @@ export function processStartTime(pid: number): string | undefined {
 
 /** The current lease row, if any. */
 export function readLease(db: StateDb): LeaseRow | undefined {
-  const r = db.db.prepare('SELECT * FROM lease WHERE id = 1').get() as
+  return readLeaseRow(db.db);
+}
+
+function readLeaseRow(db: Database.Database): LeaseRow | undefined {
+  const r = db.prepare('SELECT * FROM lease WHERE id = 1').get() as
     Record<string, string | number | null> | undefined;
   if (!r) return undefined;
   return {
@@ -73,6 +80,31 @@ export function isLeaseLive(lease: LeaseRow, now: number = Date.now()): boolean 
 export function isRunHeldLive(db: StateDb, runId: string): boolean {
   const lease = readLease(db);
   return lease !== undefined && lease.runId === runId && isLeaseLive(lease);
+}
+
+/**
+ * Refuses at once, before a command's other checks, when another living haco holds the
+ * repository's lease, so the user hears "run X is running" rather than, say, that the running
+ * agents' files are uncommitted. Read-only: nothing is created or written. A missing database, or
+ * one this check cannot read, is left to the command's own open, which reports it.
+ * @throws HacoError (`lease.held`, exit 2)
+ */
+export function assertRepositoryFree(repoRoot: string): void {
+  const file = join(repoRoot, '.haco', 'state.db');
+  if (!existsSync(file)) return;
+  let row: LeaseRow | undefined;
+  try {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      row = readLeaseRow(db);
+    } finally {
+      db.close();
+    }
+  } catch {
+    return; // unreadable here (older schema, damaged): the command's open says why
+  }
+  const ours = row?.pid === process.pid && row.host === hostname();
+  if (row && !ours && isLeaseLive(row)) throw heldBy(row);
 }
 
 /** What {@link Lease.acquire} found: the dead holder it replaced, if any. */

@@ -15,7 +15,7 @@ import { runMarkerPrefix, sweepMarked } from '../sessions/sweep.js';
 import { Workspace } from '../workspace/git.js';
 import { runAttempt, type AttemptEnv, type LiveSession } from './attempt.js';
 import { hasOutputLines } from './failure.js';
-import { Lease } from './lease.js';
+import { Lease, type TakenOver } from './lease.js';
 import { recoverCrashedTasks, sweepRun } from './recovery.js';
 import { recordLeft, rollbackRun } from './rollback.js';
 import type { CoreEvents } from './events.js';
@@ -149,8 +149,10 @@ export class Orchestrator {
         if (!this.onFault(error)) throw error;
       },
       onHeld: (taskId, listener) => this.holds.onChange(taskId, listener),
-      watchMarker: (marker) => {
-        this.reaper ??= Reaper.start();
+      watchMarker: (runId, marker) => {
+        this.reaper ??= Reaper.start((reason) => {
+          if (this.db.db.open) this.rec.log(runId, null, reason);
+        });
         this.reaper.watch(marker);
       },
     };
@@ -207,7 +209,7 @@ export class Orchestrator {
    * @throws HacoError (`lease.held`, exit 2) when another living haco holds it; nothing is written
    */
   private async holdLease(runId: string): Promise<void> {
-    let takenOver;
+    let takenOver: TakenOver | undefined;
     if (this.lease) takenOver = this.lease.retarget(runId);
     else ({ lease: this.lease, takenOver } = Lease.acquire(this.db, runId, this.now));
     const dead = takenOver?.runId;

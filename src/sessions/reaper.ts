@@ -70,9 +70,10 @@ export class Reaper {
 
   /**
    * Starts the reaper (`node -e`, cwd `/`, stdout/stderr discarded, not waited for).
-   * @throws Error when node cannot be started
+   * @param onFailure called (once) when the reaper cannot be started or dies early: haco then
+   *   runs without it (sweeps at each attempt's end and at resume still run)
    */
-  static start(): Reaper {
+  static start(onFailure: (reason: string) => void): Reaper {
     const env: Record<string, string | undefined> = { ...process.env };
     delete env[MARKER_ENV];
     // `haco-reaper <haco pid>` after the program names it in `ps` (and for tests).
@@ -85,9 +86,14 @@ export class Reaper {
     });
     // The reaper lives on its own; haco must not wait for it (nor for its pipe) to exit.
     child.unref();
-    child.stdin?.on('error', () => {
-      // EPIPE: the reaper is gone; sweeps at the attempt's end and at resume still run.
-    });
+    let isReported = false;
+    const fail = (reason: string): void => {
+      if (!isReported) onFailure(reason);
+      isReported = true;
+    };
+    child.on('error', (error) => fail(`the crash reaper could not start: ${error.message}`));
+    // EPIPE: the reaper is gone while haco still runs (it only exits once its pipe closes).
+    child.stdin?.on('error', (error) => fail(`the crash reaper stopped: ${error.message}`));
     (child.stdin as Socket | null)?.unref();
     return new Reaper(child);
   }

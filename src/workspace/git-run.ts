@@ -7,12 +7,16 @@ import { execa } from 'execa';
  *   `diff` and `add` (git-config(1), core.fsmonitor).
  * - `core.hooksPath=/dev/null`: haco's own commits run no hook (pre-commit, commit-msg and also
  *   post-commit, which `--no-verify` does not skip; githooks(5)).
+ * - `gc.auto=0`: haco's commits never start `git gc --auto`, which packs refs under a running
+ *   watcher and prunes unreachable objects (checkpoint blobs among them; git-gc(1)).
  */
 export const SAFE_GIT_OPTIONS: readonly string[] = [
   '-c',
   'core.fsmonitor=false',
   '-c',
   'core.hooksPath=/dev/null',
+  '-c',
+  'gc.auto=0',
 ];
 
 /**

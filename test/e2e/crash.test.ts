@@ -154,15 +154,14 @@ describe('signals and the lease', () => {
       await vi.waitFor(() => expect(grandchildren(s.pids)).toHaveLength(1));
 
       if (signal === 'SIGTERM') {
-        // Meanwhile, a second haco on the same repository refuses with one line naming the run
-        // (its plan owns other paths, so only the lease stands in its way).
-        const second = await runHaco(['run', 'other.yaml', ...RUN.slice(2)], {
-          cwd: s.repo.root,
-          env: s.env,
-        });
-        expect(second.exitCode).toBe(2);
-        expect(second.stderr.trim().split('\n')).toHaveLength(1);
-        expect(second.stderr).toContain(`run ${runId} is running in this repository`);
+        // Meanwhile, a second haco on the same repository refuses with one line naming the run:
+        // the same plan (whose files the running agents have made dirty), another plan, a resume.
+        for (const args of [RUN, ['run', 'other.yaml', ...RUN.slice(2)], ['resume', runId]]) {
+          const second = await runHaco(args, { cwd: s.repo.root, env: s.env });
+          expect(second.exitCode, args.join(' ')).toBe(2);
+          expect(second.stderr.trim().split('\n')).toHaveLength(1);
+          expect(second.stderr).toContain(`run ${runId} is running in this repository`);
+        }
         expect(withState(s.repo.root, (db) => db.listRuns())).toHaveLength(1);
       }
 
