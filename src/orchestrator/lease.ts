@@ -94,7 +94,10 @@ export function assertRepositoryFree(repoRoot: string): void {
   if (!existsSync(file)) return;
   let row: LeaseRow | undefined;
   try {
-    const db = new Database(file, { readonly: true, fileMustExist: true });
+    // Read-write on purpose: a read-only connection to a WAL database creates `-wal` and `-shm`
+    // files it cannot remove at close; the last read-write connection removes them, so a refused
+    // command leaves `.haco/` exactly as it was.
+    const db = new Database(file, { fileMustExist: true });
     try {
       row = readLeaseRow(db);
     } finally {
