@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 
-import { MAX_YAML_ALIASES, parseYamlText } from '../../src/lib/yaml-text.js';
+import {
+  MAX_YAML_ALIASES,
+  MAX_YAML_FLOW_DEPTH,
+  flowTooDeep,
+  parseYamlText,
+} from '../../src/lib/yaml-text.js';
 
 /** A "billion laughs" document: each level repeats the one before nine times. */
 function aliasBomb(levels: number): string {
@@ -29,6 +34,21 @@ describe('parseYamlText', () => {
     });
     // Not a timing goal: without the limit this document expands to 9^9 strings and never returns.
     expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('refuses flow nesting deeper than the limit before parsing (yaml would run out of memory)', () => {
+    const bomb = `tasks:\n  - ${'['.repeat(50_000)}`;
+    expect(parseYamlText(bomb)).toEqual({
+      error: `invalid YAML at line 2: nested deeper than ${MAX_YAML_FLOW_DEPTH} levels of [ ] or { }`,
+    });
+    // Brackets in quotes and comments do not count; closed ones give their level back.
+    const deep = '['.repeat(MAX_YAML_FLOW_DEPTH);
+    expect(flowTooDeep(`a: "${'['.repeat(300)}"\nb: '${'{'.repeat(300)}'\n# ${'['.repeat(300)}\n`)).toBe(
+      undefined,
+    );
+    expect(flowTooDeep(`${deep}${']'.repeat(MAX_YAML_FLOW_DEPTH)}\n[1]\n`)).toBe(undefined);
+    expect(flowTooDeep(`x\n${deep}[`)).toBe(2);
+    expect(parseYamlText('a: [[1, {b: [2]}]]\n')).toEqual({ value: { a: [[1, { b: [2] }]] } });
   });
 
   it('names line and column of a syntax error, and an alias to no anchor', () => {
