@@ -21,6 +21,25 @@ const viewBoundary = {
   ],
 };
 
+/**
+ * Adapters are data plus pure functions (STYLE.md): no UI, no ptys or SQLite (the core spawns and
+ * records), and not src/config/schema.ts, which builds its agent union from agents/registry.ts
+ * (importing it back would be a cycle; the shared fields live in src/config/agent-fields.ts).
+ */
+const agentBoundary = {
+  patterns: [
+    ...coreBoundary.patterns,
+    {
+      group: ['@lydell/node-pty', 'node-pty', 'better-sqlite3'],
+      message: 'agents/ are pure: the core spawns and records.',
+    },
+    {
+      group: ['**/src/config/schema.js', '**/config/schema.js'],
+      message: 'agents/ import src/config/agent-fields.js (schema.ts imports the registry).',
+    },
+  ],
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'examples/**/node_modules/**'] },
   js.configs.recommended,
@@ -48,6 +67,10 @@ export default tseslint.config(
     files: ['src/**/*.ts'],
     ignores: ['src/state/**', 'src/cli/**'],
     rules: { 'no-restricted-imports': ['error', coreBoundary] },
+  },
+  {
+    files: ['agents/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', agentBoundary] },
   },
   {
     files: ['components/**/*.{ts,tsx}'],

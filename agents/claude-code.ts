@@ -1,6 +1,7 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 
-import type { ClaudeCodeAgentSchema } from '../src/config/schema.js';
+import { CommonAgentFields } from '../src/config/agent-fields.js';
+import type { TokenUsage } from '../src/orchestrator/usage.js';
 import type {
   AgentAdapter,
   AgentSignal,
@@ -10,7 +11,18 @@ import type {
   StdinProtocol,
 } from './types.js';
 
-type ClaudeCodeAgentConfig = z.output<typeof ClaudeCodeAgentSchema>;
+/** `claude-code`: the Claude Code CLI in headless stream-json mode. */
+export const ClaudeCodeAgentSchema = z.strictObject({
+  type: z.literal('claude-code'),
+  /** Executable to run; default `claude` on PATH. */
+  command: z.string().min(1).optional(),
+  /** Model name passed as `--model`. */
+  model: z.string().min(1).optional(),
+  ...CommonAgentFields,
+});
+
+/** A `claude-code` agent's configuration. */
+export type ClaudeCodeAgentConfig = z.output<typeof ClaudeCodeAgentSchema>;
 
 /**
  * Tools that only read the repository (or, for TodoWrite, claude's own task list): pre-approved
@@ -69,6 +81,22 @@ function textOf(content: unknown): string {
   if (typeof content === 'string') return content;
   if (Array.isArray(content)) return content.map((c: Block) => c.text ?? '').join(' ');
   return '';
+}
+
+/**
+ * Normalises the `usage` of Claude Code's `result` event (Anthropic Messages usage: `input_tokens`,
+ * `cache_creation_input_tokens`, `cache_read_input_tokens`, `output_tokens`): input counts all
+ * three input kinds. Undefined when the event has no usage object.
+ */
+export function claudeUsage(usage: unknown): TokenUsage | undefined {
+  if (!usage || typeof usage !== 'object') return undefined;
+  const u = usage as Record<string, unknown>;
+  const n = (key: string): number => (typeof u[key] === 'number' ? u[key] : 0);
+  return {
+    inputTokens: n('input_tokens') + n('cache_creation_input_tokens') + n('cache_read_input_tokens'),
+    outputTokens: n('output_tokens'),
+    raw: usage,
+  };
 }
 
 /**
@@ -131,6 +159,7 @@ export function parseClaudeLine(line: string): AgentSignal[] {
     }
     case 'result': {
       const cost = typeof event.total_cost_usd === 'number' ? event.total_cost_usd : undefined;
+      const usage = claudeUsage(event.usage);
       const ok = event.is_error !== true && event.subtype === 'success';
       const result = typeof event.result === 'string' ? event.result : String(event.subtype ?? '');
       out.push({ type: 'display', text: `${ok ? '✔' : '✘'} ${result.split('\n')[0] ?? ''}` });
@@ -138,7 +167,7 @@ export function parseClaudeLine(line: string): AgentSignal[] {
         type: 'done',
         ok,
         ...(cost === undefined ? {} : { costUsd: cost }),
-        ...(event.usage === undefined ? {} : { usage: event.usage }),
+        ...(usage === undefined ? {} : { usage }),
         message: result,
       });
       break;
@@ -157,6 +186,7 @@ export function parseClaudeLine(line: string): AgentSignal[] {
  * alive after `result` until stdin ends.
  */
 export const claudeStdin: StdinProtocol = {
+  fifo: 'stdin.fifo',
   initialInput(_task, ctx) {
     return [
       JSON.stringify({
@@ -218,7 +248,9 @@ const claudeCommand = (config: ClaudeCodeAgentConfig): string => config.command 
  */
 export const claudeCodeAdapter = {
   type: 'claude-code',
-  completion: 'protocol',
+  configSchema: ClaudeCodeAgentSchema,
+  example: { type: 'claude-code', model: 'sonnet' },
+  completion: { kind: 'protocol', parseLine: parseClaudeLine, stdin: claudeStdin },
   envPassthrough: CLAUDE_ENV,
   program: {
     command: claudeCommand,
@@ -239,6 +271,4 @@ export const claudeCodeAdapter = {
     args.push(...(config.args ?? []));
     return { command: claudeCommand(config), args, env: { ...config.env } };
   },
-  parseLine: parseClaudeLine,
-  stdin: claudeStdin,
 } satisfies AgentAdapter<ClaudeCodeAgentConfig>;

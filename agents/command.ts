@@ -1,9 +1,17 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 
-import type { CommandAgentSchema } from '../src/config/schema.js';
+import { CommonAgentFields } from '../src/config/agent-fields.js';
 import type { AgentAdapter } from './types.js';
 
-type CommandAgentConfig = z.output<typeof CommandAgentSchema>;
+/** `command`: any executable; exit code 0 means done (DESIGN.md, agent table). */
+export const CommandAgentSchema = z.strictObject({
+  type: z.literal('command'),
+  command: z.string().min(1),
+  ...CommonAgentFields,
+});
+
+/** A `command` agent's configuration. */
+export type CommandAgentConfig = z.output<typeof CommandAgentSchema>;
 
 /**
  * `command`: any executable, started in the repo root. It learns its task from the environment:
@@ -12,7 +20,9 @@ type CommandAgentConfig = z.output<typeof CommandAgentSchema>;
  */
 export const commandAdapter = {
   type: 'command',
-  completion: 'exit',
+  configSchema: CommandAgentSchema,
+  example: { type: 'command', command: './scripts/agent.sh', args: ['--fast'] },
+  completion: { kind: 'exit' },
   // Any executable: it gets only the basics unless its config names more (`env_passthrough`).
   envPassthrough: [],
   program: { command: (config) => config.command },

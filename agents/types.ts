@@ -1,4 +1,7 @@
-import type { AgentConfig } from '../src/config/schema.js';
+import type { z } from 'zod';
+
+import type { AgentConfigBase } from '../src/config/agent-fields.js';
+import type { TokenUsage } from '../src/orchestrator/usage.js';
 import type { TaskSpec } from '../src/plan/schema.js';
 
 /** What the core tells an adapter about the attempt it launches. */
@@ -72,7 +75,8 @@ export type AgentSignal =
       readonly ok: boolean;
       /** USD. */
       readonly costUsd?: number;
-      readonly usage?: unknown;
+      /** Tokens of the attempt, normalised by the adapter (absent when the agent reports none). */
+      readonly usage?: TokenUsage;
       readonly message?: string;
     };
 
@@ -82,6 +86,11 @@ export type AgentSignal =
  * with `answerPermission`, and closes stdin once the agent reports `done`: the agent exits at EOF.
  */
 export interface StdinProtocol {
+  /**
+   * File name of the FIFO the core makes in the attempt's directory ({@link LaunchContext.attemptDir})
+   * as the agent's stdin, e.g. `stdin.fifo`: one of the adapter's own temporary files.
+   */
+  readonly fifo: string;
   /** Lines written first (each without its newline), e.g. the prompt as a user message. */
   initialInput(task: TaskSpec, ctx: LaunchContext): string[];
   /** The line (without its newline) that answers `request`. */
@@ -91,7 +100,7 @@ export interface StdinProtocol {
 }
 
 /** Which executable an agent type runs, and how a user gets it. */
-export interface AgentProgram<C extends AgentConfig = AgentConfig> {
+export interface AgentProgram<C extends AgentConfigBase = AgentConfigBase> {
   /**
    * The command `launch` starts for this config: a name looked up on PATH, or a path (relative
    * to the repository root when relative), e.g. the config's `command` or the type's default.
@@ -102,16 +111,38 @@ export interface AgentProgram<C extends AgentConfig = AgentConfig> {
 }
 
 /**
- * One agent type: data plus pure functions. The core does the spawning; an adapter only says what
- * to run and how to read what it prints.
+ * How the core learns that an attempt's agent is finished.
+ * - `exit`: the process exit code says done (0) or failed.
+ * - `protocol`: `parseLine` reads each output line and emits signals; a `done` signal ends the
+ *   attempt and the core then lets the process exit (or ends it). With `stdin` the agent reads
+ *   protocol lines (prompt, permission answers) on a FIFO instead of the terminal.
  */
-export interface AgentAdapter<C extends AgentConfig = AgentConfig> {
+export type Completion =
+  | { readonly kind: 'exit' }
+  | {
+      readonly kind: 'protocol';
+      /** Reads one output line (ANSI and `\r` may remain; the adapter strips what it must). */
+      parseLine(line: string): AgentSignal[];
+      readonly stdin?: StdinProtocol;
+    };
+
+/**
+ * One agent type: data plus pure functions. The core does the spawning; an adapter only says what
+ * to run and how to read what it prints. Adding an agent type is one `agents/<type>.ts` exporting
+ * an adapter plus one line in agents/registry.ts; the core names no agent type.
+ */
+export interface AgentAdapter<C extends AgentConfigBase = AgentConfigBase> {
   readonly type: C['type'];
   /**
-   * `exit`: the process exit code says done (0) or failed. `protocol`: the adapter reads lines and
-   * emits a `done` signal; the core then lets the process exit (or ends it).
+   * The type's config schema (zod 4 strict object with `type: z.literal(<type>)`, spreading
+   * `CommonAgentFields` from src/config/agent-fields.ts); the config's agent union is built from
+   * these (src/config/schema.ts).
    */
-  readonly completion: 'exit' | 'protocol';
+  readonly configSchema: z.ZodType<C>;
+  /** A small config of this type the schema accepts (docs, `haco init`, tests). */
+  readonly example: C;
+  /** How the core learns the agent is finished (see {@link Completion}). */
+  readonly completion: Completion;
   /**
    * Variables of haco's environment this agent type needs besides the basics (names, or
    * `PREFIX_*`): its own settings, credentials and proxies. Nothing else of haco's environment
@@ -125,8 +156,4 @@ export interface AgentAdapter<C extends AgentConfig = AgentConfig> {
   readonly program: AgentProgram<C>;
   /** Builds the command line for one attempt. */
   launch(config: C, task: TaskSpec, ctx: LaunchContext): LaunchSpec;
-  /** Reads one output line (only for `protocol` adapters). */
-  parseLine?(line: string): AgentSignal[];
-  /** Present when the agent reads protocol lines on stdin (a FIFO) rather than the pty. */
-  readonly stdin?: StdinProtocol;
 }

@@ -17,9 +17,9 @@ export interface PlanPaneProps {
 const linesOf = (row: PlanRow): number => (row.after ? 2 : 1);
 
 /**
- * The plan: one line per task (`✔ 1 schema   fake`: status glyph, spinner while running, plan
- * number, id, agent), and a muted "after a, b" line under tasks with dependencies. Rows that do
- * not fit end in "… N more".
+ * The plan: one line per task (`✔ 1 schema   12.3k/1.1k tok $0.04 fake`: status glyph, spinner
+ * while running, plan number, id, usage when reported and it fits, agent), and a muted "after a, b"
+ * line under tasks with dependencies. Rows that do not fit end in "… N more".
  */
 export function PlanPane({ width, height }: PlanPaneProps) {
   const theme = useTheme();
@@ -48,7 +48,12 @@ export function PlanPane({ width, height }: PlanPaneProps) {
         const left = `${row.n} `;
         const agent = truncate(row.agent, Math.max(0, Math.floor(inner / 3)));
         const id = truncate(row.id, Math.max(1, inner - 2 - cells(left) - cells(agent) - 1));
-        const gap = ' '.repeat(Math.max(1, inner - 2 - cells(left) - cells(id) - cells(agent)));
+        // Usage goes between id and agent only when the whole phrase fits: the id comes first.
+        const free = inner - 2 - cells(left) - cells(id) - cells(agent) - 2;
+        const usage = row.usage !== undefined && cells(row.usage) <= free ? `${row.usage} ` : '';
+        const gap = ' '.repeat(
+          Math.max(1, inner - 2 - cells(left) - cells(id) - cells(usage) - cells(agent)),
+        );
         return [
           <Text key={row.id} wrap="truncate-end">
             <Text color={theme.status[row.tone]}>{statusGlyph(row.status, tick)}</Text>
@@ -57,6 +62,7 @@ export function PlanPane({ width, height }: PlanPaneProps) {
               {id}
             </Text>
             {gap}
+            {usage ? <Text color={theme.text.muted}>{usage}</Text> : null}
             <Text color={theme.text.muted}>{agent}</Text>
           </Text>,
           row.after ? (

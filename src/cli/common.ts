@@ -12,6 +12,7 @@ import type { Plan } from '../plan/schema.js';
 import { assertAgentsRunnable } from '../plan/agents-check.js';
 import { loadPlan } from '../plan/validate.js';
 import type { BreakpointAnswer, RunStatus, RunSummary } from '../orchestrator/types.js';
+import { formatTokens, formatUsage } from '../orchestrator/usage.js';
 import { Workspace } from '../workspace/git.js';
 
 /** Exit code for a run that stopped with this status (DESIGN.md, "CLI"). */
@@ -101,14 +102,17 @@ const GLYPH: Record<string, string> = {
 /** A human summary of a run, several lines. */
 export function formatSummary(s: RunSummary): string {
   const done = s.tasks.filter((t) => t.status === 'done').length;
+  const input = s.tasks.reduce((sum, t) => sum + t.tokens.input, 0);
+  const output = s.tasks.reduce((sum, t) => sum + t.tokens.output, 0);
+  const tokens = input || output ? ` · ${formatTokens(input)}/${formatTokens(output)} tok` : '';
   const lines = [
-    `run ${s.run_id} · ${s.status} · ${done}/${s.tasks.length} done · $${s.cost_usd.toFixed(2)} · ${formatDuration(s.duration_ms)}`,
+    `run ${s.run_id} · ${s.status} · ${done}/${s.tasks.length} done · $${s.cost_usd.toFixed(2)}${tokens} · ${formatDuration(s.duration_ms)}`,
   ];
   const width = Math.max(...s.tasks.map((t) => t.id.length));
   for (const t of s.tasks) {
     const attempts = `${t.attempts} attempt${t.attempts === 1 ? '' : 's'}`;
     lines.push(
-      `  ${GLYPH[t.status] ?? '?'} ${t.id.padEnd(width)}  ${t.status.padEnd(9)} ${attempts.padEnd(10)} ${t.commit?.slice(0, 8) ?? ''}`.trimEnd(),
+      `  ${GLYPH[t.status] ?? '?'} ${t.id.padEnd(width)}  ${t.status.padEnd(9)} ${attempts.padEnd(10)} ${(t.commit?.slice(0, 8) ?? '').padEnd(8)} ${formatUsage(t.tokens.input, t.tokens.output, t.cost_usd) ?? ''}`.trimEnd(),
     );
     // Why it failed, with an agent's last output lines (src/orchestrator/failure.ts).
     if (t.status === 'failed' && t.error) lines.push(...t.error.split('\n').map((l) => `      ${l}`));

@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 
 import { packageVersion } from '../lib/version.js';
+import { registerDoctorCommand } from './doctor-command.js';
 import { registerLogsCommand } from './logs-command.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
 import { registerRollbackCommand } from './rollback-command.js';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerStateCommands(program);
   registerRollbackCommand(program);
   registerLogsCommand(program);
+  registerDoctorCommand(program);
   program.addHelpText('after', EXIT_CODES_HELP);
   return oneLineUsageErrors(program);
 }

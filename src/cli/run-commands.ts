@@ -44,7 +44,9 @@ export async function driveHeadless(
       );
     }),
     core.events.on('attempt:started', (e) =>
-      process.stderr.write(`haco: ${e.taskId}: attempt ${e.attempt} started (pid ${e.pid})\n`),
+      process.stderr.write(
+        `haco: ${e.taskId}: attempt ${e.attempt} started${e.pid === undefined ? '' : ` (pid ${e.pid})`}\n`,
+      ),
     ),
     core.events.on('breakpoint:opened', (b) =>
       process.stderr.write(`haco: breakpoint ${b.id} (${b.kind}): ${b.message}\n`),

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 
+import { AGENT_CONFIG_SCHEMAS, AGENT_TYPES } from '../../agents/registry.js';
 import { parseTimeout, TIMEOUT_RANGE } from '../lib/duration.js';
+import { agentConfigUnion, EnvPassthroughSchema } from './agent-fields.js';
 
 /**
  * A timeout written as `90s`, `10m`, `1h30m`, `2d` or a number of seconds, from 1 s to 30 days
@@ -22,53 +24,14 @@ export const DurationSchema = z
     }
   });
 
-const EnvSchema = z.record(z.string(), z.string());
+export { CommonAgentFields, EnvPassthroughSchema } from './agent-fields.js';
 
-const ENV_PATTERN_MESSAGE = 'expected a variable name (NAME) or a prefix ending in * (PREFIX_*)';
 /**
- * Variables of haco's own environment to pass to a child besides the basics: `NAME` or
- * `PREFIX_*` (see src/sessions/child-env.ts).
+ * One named agent; `type` picks the adapter. The union is built from the agent registry
+ * (agents/registry.ts: each adapter carries its own schema), and an unknown type is an error
+ * naming the registry's types, never a fallback.
  */
-export const EnvPassthroughSchema = z.array(
-  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*\*?$/, ENV_PATTERN_MESSAGE),
-);
-
-const CommonAgentFields = {
-  /** Extra environment for the agent process (stored redacted with the run, never in plain text). */
-  env: EnvSchema.optional(),
-  /** Variables of haco's environment passed on besides the basics and the agent type's own list. */
-  env_passthrough: EnvPassthroughSchema.optional(),
-  /** Extra arguments appended to the agent's command line. */
-  args: z.array(z.string()).optional(),
-};
-
-/** `command`: any executable; exit code 0 means done (DESIGN.md, agent table). */
-export const CommandAgentSchema = z.strictObject({
-  type: z.literal('command'),
-  command: z.string().min(1),
-  ...CommonAgentFields,
-});
-
-/** `claude-code`: the Claude Code CLI in headless stream-json mode. */
-export const ClaudeCodeAgentSchema = z.strictObject({
-  type: z.literal('claude-code'),
-  /** Executable to run; default `claude` on PATH. */
-  command: z.string().min(1).optional(),
-  /** Model name passed as `--model`. */
-  model: z.string().min(1).optional(),
-  ...CommonAgentFields,
-});
-
-/** One named agent; `type` picks the adapter, and an unknown type is an error, never a fallback. */
-export const AgentConfigSchema = z.discriminatedUnion('type', [CommandAgentSchema, ClaudeCodeAgentSchema], {
-  error: (issue) => {
-    if (issue.code !== 'invalid_union') return undefined;
-    const type = (issue.input as { type?: unknown } | undefined)?.type;
-    return type === undefined
-      ? 'missing agent type (expected one of: claude-code, command)'
-      : `unknown agent type ${JSON.stringify(type)} (expected one of: claude-code, command)`;
-  },
-});
+export const AgentConfigSchema = agentConfigUnion(AGENT_CONFIG_SCHEMAS, AGENT_TYPES);
 
 /**
  * Shell commands workers run without asking, as shipped in config.yaml (also used when a config
@@ -85,7 +48,7 @@ export const DEFAULT_BASH_ALLOW: readonly string[] = [
   'cat *',
 ];
 
-/** What workers may do without asking, checked before each tool runs (agents that ask, like claude-code). */
+/** What workers may do without asking, checked before each tool runs (agents that ask, e.g. claude-code). */
 export const PermissionsSchema = z
   .strictObject({
     /** Shell command lines allowed without asking; `*` at the end stands for any arguments. */

@@ -121,6 +121,12 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
         heartbeat_at INTEGER NOT NULL
       ) STRICT;
     `),
+  // Usage (issue 7): tokens in their own columns so per-task and per-run sums are one query.
+  (db) =>
+    db.exec(`
+      ALTER TABLE attempts ADD COLUMN input_tokens INTEGER;
+      ALTER TABLE attempts ADD COLUMN output_tokens INTEGER;
+    `),
 ];
 
 /**

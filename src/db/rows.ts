@@ -68,6 +68,8 @@ export function toAttempt(r: Row): AttemptRow {
     agentEndedAt: num(r.agent_ended_at),
     endedAt: num(r.ended_at),
     costUsd: num(r.cost_usd),
+    inputTokens: num(r.input_tokens),
+    outputTokens: num(r.output_tokens),
     verifyOutput: str(r.verify_output),
     error: str(r.error),
     transcriptFile: str(r.transcript_file),

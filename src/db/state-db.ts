@@ -77,7 +77,12 @@ export interface AttemptUpdate {
   agentEndedAt?: number;
   endedAt?: number;
   costUsd?: number;
+  /** The agent's own usage object, as it reported it (column `usage_json`). */
   usage?: unknown;
+  /** Input tokens (column `input_tokens`, schema v4). */
+  inputTokens?: number;
+  /** Output tokens (column `output_tokens`, schema v4). */
+  outputTokens?: number;
   verifyOutput?: string;
   error?: string;
   /** The attempt's process marker (`HACO_MARKER`, see sessions/sweep.ts). */
@@ -94,6 +99,8 @@ const ATTEMPT_COLUMNS: Record<keyof AttemptUpdate, string> = {
   endedAt: 'ended_at',
   costUsd: 'cost_usd',
   usage: 'usage_json',
+  inputTokens: 'input_tokens',
+  outputTokens: 'output_tokens',
   verifyOutput: 'verify_output',
   error: 'error',
   marker: 'marker',

@@ -8,9 +8,11 @@ import { formatDuration } from '../lib/duration.js';
 import { setLongTimeout, type LongTimeout } from '../lib/timer.js';
 import { delay } from '../lib/wait.js';
 import { signalName } from '../sessions/exit-wrapper.js';
-import { PtySession, type SessionExit } from '../sessions/pty-session.js';
+import { startPtySession } from '../sessions/pty-session.js';
+import type { SessionExit, WorkerSession } from '../sessions/worker-session.js';
 import { MARKER_ENV } from '../sessions/sweep.js';
 import { failureMessage } from './failure.js';
+import type { TokenUsage } from './usage.js';
 
 /** Time an agent gets to exit by itself after reporting it is done, ms. */
 const EXIT_AFTER_DONE_MS = 5000;
@@ -28,7 +30,7 @@ export type AgentOutcome =
       readonly exitCode: number | null;
       readonly signal: number | null;
       readonly costUsd?: number;
-      readonly usage?: unknown;
+      readonly usage?: TokenUsage;
     }
   | {
       readonly kind: 'failed';
@@ -41,7 +43,7 @@ export type AgentOutcome =
 
 /** Facts learned while the session runs, reported as they arrive. */
 export interface AgentSessionHooks {
-  onStarted(session: PtySession): void;
+  onStarted(session: WorkerSession): void;
   onSessionId(sessionId: string): void;
   /**
    * The agent asks before using a tool (only agents with a stdin protocol); the answer is written
@@ -74,8 +76,9 @@ export async function runAgentSession(
 ): Promise<AgentOutcome> {
   const adapter = adapterFor(agent);
   const spec = adapter.launch(agent, task, ctx);
-  const stdin = adapter.stdin;
-  let doneSignal: { ok: boolean; costUsd?: number; usage?: unknown; message?: string } | undefined;
+  const { completion } = adapter;
+  const stdin = completion.kind === 'protocol' ? completion.stdin : undefined;
+  let doneSignal: { ok: boolean; costUsd?: number; usage?: TokenUsage; message?: string } | undefined;
   let resolveDone: () => void = () => undefined;
   const protocolDone = new Promise<void>((resolve) => (resolveDone = resolve));
   let failPermission: (reason: string) => void = () => undefined;
@@ -96,7 +99,7 @@ export async function runAgentSession(
       (error: unknown) => failPermission(`could not decide on ${request.tool}: ${(error as Error).message}`),
     );
   };
-  const session: PtySession = new PtySession({
+  const session: WorkerSession = startPtySession({
     command: spec.command,
     args: spec.args,
     cwd: ctx.repoRoot,
@@ -104,13 +107,13 @@ export async function runAgentSession(
     // Only the basics, the agent type's own variables and the config's list reach the agent.
     envPassthrough: [...adapter.envPassthrough, ...(agent.env_passthrough ?? [])],
     transcriptFile: ctx.transcriptFile,
-    ...(stdin ? { stdinFifo: join(ctx.attemptDir, 'stdin.fifo') } : {}),
+    ...(stdin ? { stdinFifo: join(ctx.attemptDir, stdin.fifo) } : {}),
     output:
-      adapter.completion === 'protocol' && adapter.parseLine
+      completion.kind === 'protocol'
         ? {
             kind: 'lines',
             onLine: (line) => {
-              for (const signal of adapter.parseLine?.(line) ?? []) {
+              for (const signal of completion.parseLine(line)) {
                 switch (signal.type) {
                   case 'display':
                     session.display(`${signal.text}\n`);
@@ -203,7 +206,7 @@ export async function runAgentSession(
   await session.kill(500);
   const exitCode = exit?.exitCode ?? null;
   const signal = exit?.signal ?? null;
-  if (adapter.completion === 'protocol') {
+  if (completion.kind === 'protocol') {
     const done = doneSignal as typeof doneSignal | undefined;
     // A result reported before the end is the agent's answer, however its process ended after.
     if (!done)

@@ -5,13 +5,14 @@ import type { PermissionDecision, PermissionRequest } from '../../agents/types.j
 import type { Config } from '../config/schema.js';
 import type { Mutex } from '../lib/wait.js';
 import type { Plan, TaskSpec } from '../plan/schema.js';
-import type { PtySession } from '../sessions/pty-session.js';
+import type { WorkerSession } from '../sessions/worker-session.js';
 import { newMarker, sweepMarked } from '../sessions/sweep.js';
 import type { Workspace } from '../workspace/git.js';
 import { runAgentSession, type AgentOutcome } from './agent-session.js';
 import { buildPrompt } from './prompt.js';
 import type { RunRecorder } from './recorder.js';
 import type { AttemptStatus } from './types.js';
+import { usageColumns } from './usage.js';
 import { runVerify } from './verify.js';
 import type { ViolationGuard } from './violations.js';
 
@@ -20,7 +21,7 @@ export interface LiveSession {
   readonly runId: string;
   readonly taskId: string;
   readonly attempt: number;
-  readonly session: PtySession;
+  readonly session: WorkerSession;
 }
 
 /** What an attempt needs from the orchestrator. */
@@ -143,12 +144,18 @@ async function attemptBody(
         env.sessions.get(task.id)?.session.dispose();
         env.sessions.set(task.id, { runId, taskId: task.id, attempt: n, session });
         try {
-          rec.db.updateAttempt(attemptId, { pid: session.pid });
-          rec.log(runId, task.id, `attempt ${n} started (${task.agent}, pid ${session.pid})`);
+          if (session.pid !== undefined) rec.db.updateAttempt(attemptId, { pid: session.pid });
+          const where = session.pid === undefined ? 'no process' : `pid ${session.pid}`;
+          rec.log(runId, task.id, `attempt ${n} started (${task.agent}, ${where})`);
         } catch (error) {
           env.fault(error);
         }
-        rec.events.emit('attempt:started', { runId, taskId: task.id, attempt: n, pid: session.pid });
+        rec.events.emit('attempt:started', {
+          runId,
+          taskId: task.id,
+          attempt: n,
+          ...(session.pid === undefined ? {} : { pid: session.pid }),
+        });
       },
       onSessionId: (sessionId) => {
         try {
@@ -169,8 +176,7 @@ async function attemptBody(
     agentEndedAt: rec.now(),
     exitCode: 'exitCode' in outcome ? outcome.exitCode : null,
     signal: 'signal' in outcome ? outcome.signal : null,
-    ...(outcome.kind === 'done' && outcome.costUsd !== undefined ? { costUsd: outcome.costUsd } : {}),
-    ...(outcome.kind === 'done' && outcome.usage !== undefined ? { usage: outcome.usage } : {}),
+    ...(outcome.kind === 'done' ? usageColumns(outcome.costUsd, outcome.usage, agent.price) : {}),
   });
   // The agent's process group is gone; its descendants in other sessions go too, before any
   // write is judged (a setsid child would keep writing).

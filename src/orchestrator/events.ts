@@ -10,7 +10,13 @@ export type CoreEvents = {
     { readonly runId: string; readonly taskId: string; readonly status: TaskStatus; readonly error?: string },
   ];
   'attempt:started': [
-    { readonly runId: string; readonly taskId: string; readonly attempt: number; readonly pid: number },
+    {
+      readonly runId: string;
+      readonly taskId: string;
+      readonly attempt: number;
+      /** The worker's process id; absent for a worker without a process. */
+      readonly pid?: number;
+    },
   ];
   'attempt:ended': [
     {

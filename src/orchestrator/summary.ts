@@ -3,6 +3,7 @@ import { taskChanges, type ChangedFile } from '../workspace/changes.js';
 import type { Workspace } from '../workspace/git.js';
 import { isRunHeldLive } from './lease.js';
 import type { RunSummary } from './types.js';
+import { sumUsage } from './usage.js';
 
 /**
  * What each task of a run changed since its checkpoint, measured on the work tree now
@@ -28,7 +29,7 @@ export async function runChanges(
 /**
  * Builds the `--json` object of `haco run` / `haco status` from the database (a `running` run
  * whose lease holder died is reported `interrupted`):
- * `{run_id, status, goal, tasks: [{id, status, attempts, commit, changed_files?}], breakpoints:
+ * `{run_id, status, goal, tasks: [{id, status, attempts, commit, changed_files?, tokens: {input, output}, cost_usd}], breakpoints:
  * [{id, kind, task, message, status, answers}], cost_usd, duration_ms}`.
  * @param changes from `runChanges`; when given, every task gets `changed_files` (`[]` when absent)
  * @throws Error when the run does not exist
@@ -55,6 +56,7 @@ export function summarizeRun(
       commit: t.commitSha,
       ...(t.error ? { error: t.error } : {}),
       ...(changes ? { changed_files: changes.get(t.id) ?? [] } : {}),
+      ...sumUsage(attempts.filter((a) => a.taskId === t.id)),
     })),
     breakpoints: db.getBreakpoints(runId).map((b) => ({
       id: b.id,

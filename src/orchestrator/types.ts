@@ -108,8 +108,12 @@ export interface AttemptRow {
   /** Epoch ms when the agent finished (before verification). */
   readonly agentEndedAt: number | null;
   readonly endedAt: number | null;
-  /** USD, as reported by the agent. */
+  /** USD, as reported by the agent or priced from the agent's `price` config. */
   readonly costUsd: number | null;
+  /** Input tokens the attempt used (prompt and cache), or null when the agent did not say. */
+  readonly inputTokens: number | null;
+  /** Output tokens the attempt used, or null when the agent did not say. */
+  readonly outputTokens: number | null;
   readonly verifyOutput: string | null;
   readonly error: string | null;
   readonly transcriptFile: string | null;
@@ -150,6 +154,10 @@ export interface RunSummary {
      */
     error?: string;
     changed_files?: ChangedFile[];
+    /** Tokens summed over the task's attempts (0 when no attempt reported any). */
+    tokens: { input: number; output: number };
+    /** USD summed over the task's attempts that reported or priced a cost; null when none did. */
+    cost_usd: number | null;
   }>;
   breakpoints: Array<{
     id: number;

@@ -2,8 +2,11 @@ import { findMarked, type MarkerMatch } from '../sessions/sweep.js';
 
 /** The part of a worker session a hold needs. */
 export interface HoldableSession {
-  /** The agent's pid, which is also its process group id (a pty child leads its session). */
-  readonly pid: number;
+  /**
+   * The agent's pid, which is also its process group id (a pty child leads its session);
+   * undefined for a worker without a process (nothing to hold: it is stopped instead).
+   */
+  readonly pid: number | undefined;
   readonly isExited: boolean;
 }
 
@@ -51,7 +54,7 @@ export class WriterHolds {
    */
   hold(taskId: string, interactive: boolean): void {
     const session = this.sessionOf(taskId);
-    if (!session || session.isExited || this.held.has(taskId)) {
+    if (!session || session.pid === undefined || session.isExited || this.held.has(taskId)) {
       if (!interactive) this.stopTask(taskId);
       return;
     }

@@ -71,3 +71,40 @@ export function viewportToText(term: Terminal): string[] {
     out.push(buffer.getLine(buffer.viewportY + y)?.translateToString(true) ?? '');
   return out;
 }
+
+/** Lines {@link bufferTail} returns by default. */
+export const TAIL_LINES = 10;
+/** Most bytes (UTF-8) {@link bufferTail} returns by default. */
+export const TAIL_BYTES = 2000;
+/** Longest line {@link bufferTail} keeps whole, characters (longer ones end in `…`). */
+const TAIL_LINE_CHARS = 300;
+
+/**
+ * The last non-empty lines of the emulator's screen and scrollback as plain text (no ANSI), for
+ * failure messages: at most `maxLines` lines and `maxBytes` bytes (UTF-8; the oldest lines go
+ * first), each line at most 300 characters; rows the emulator wrapped are joined back into one line.
+ */
+export function bufferTail(term: Terminal, maxLines = TAIL_LINES, maxBytes = TAIL_BYTES): string[] {
+  const buffer = term.buffer.active;
+  const out: string[] = [];
+  let bytes = 0;
+  let logical = '';
+  for (let y = buffer.length - 1; y >= 0 && out.length < maxLines; y--) {
+    const line = buffer.getLine(y);
+    if (!line) continue;
+    // A row the emulator wrapped continues the row above it: one line of output.
+    logical = line.translateToString(true) + logical;
+    if (line.isWrapped) continue;
+    const text = logical.trim();
+    logical = '';
+    if (!text) continue;
+    let shown = text.length > TAIL_LINE_CHARS ? `${text.slice(0, TAIL_LINE_CHARS - 1)}…` : text;
+    // The newest line is cut to fit; an older one that does not fit ends the tail.
+    while (out.length === 0 && shown.length > 1 && Buffer.byteLength(shown) + 1 > maxBytes)
+      shown = `${shown.slice(0, Math.max(1, Math.floor(shown.length / 2)) - 1)}…`;
+    bytes += Buffer.byteLength(shown) + 1;
+    if (bytes > maxBytes) break;
+    out.push(shown);
+  }
+  return out.reverse();
+}

@@ -5,9 +5,12 @@ import pty from '@lydell/node-pty';
 import xterm from '@xterm/headless';
 
 import { childEnv } from './child-env.js';
-import { viewportToAnsi, viewportToText } from './ansi-lines.js';
+import { bufferTail, TAIL_BYTES, TAIL_LINES, viewportToAnsi, viewportToText } from './ansi-lines.js';
 import { wrapCommand, type SentinelFilter, type WrappedExit } from './exit-wrapper.js';
 import { killProcessGroup } from './process-group.js';
+import type { ScreenSnapshot, SessionExit, WorkerSession } from './worker-session.js';
+
+export type { ScreenSnapshot, SessionExit } from './worker-session.js';
 
 // @xterm/headless is a CJS bundle: only the default import works in Node ESM (FIELD-NOTES.md).
 const { Terminal } = xterm;
@@ -19,12 +22,6 @@ const { Terminal } = xterm;
 const DRAIN_QUIET_MS = 30;
 /** Longest wait for late output after the exit without the sentinel, ms. */
 const DRAIN_MAX_MS = 500;
-/** Lines {@link PtySession.tail} returns by default. */
-const TAIL_LINES = 10;
-/** Most bytes (UTF-8) {@link PtySession.tail} returns by default. */
-const TAIL_BYTES = 2000;
-/** Longest line {@link PtySession.tail} keeps whole, characters (longer ones end in `…`). */
-const TAIL_LINE_CHARS = 300;
 
 /** How a session's output reaches its pane. */
 export type OutputMode =
@@ -63,24 +60,6 @@ export interface PtySessionOptions {
  */
 const FIFO_STDIN_SCRIPT = 'fifo=$1; shift; exec "$@" < "$fifo"';
 
-/** A pane's picture of a session at one moment. */
-export interface ScreenSnapshot {
-  /** Exactly `rows` strings, each exactly `cols` cells wide, SGR colours only. */
-  readonly lines: readonly string[];
-  readonly cols: number;
-  readonly rows: number;
-  /** Increases on every change. */
-  readonly seq: number;
-}
-
-/** How the process ended. */
-export interface SessionExit {
-  /** Exit code; 128 + the signal number when a signal ended it (never 0 then). */
-  readonly exitCode: number;
-  /** The signal number that ended it (9 = SIGKILL), or null when it exited by itself. */
-  readonly signal: number | null;
-}
-
 /**
  * One agent process in a pseudo-terminal (@lydell/node-pty 1.1), mirrored into a headless xterm
  * (@xterm/headless 6) so a pane can show its screen. Terminal queries (cursor position, device
@@ -90,8 +69,9 @@ export interface SessionExit {
  * `exited` resolves only after every byte the command printed has reached the transcript, the
  * line handler and the screen, with the command's own exit code or signal. The wrapper is the pty
  * child: `pid` is the process-group leader, and the command is a member of that group.
+ * The pty implementation of the {@link WorkerSession} port.
  */
-export class PtySession {
+export class PtySession implements WorkerSession {
   readonly pid: number;
   /**
    * Resolves when the process has exited and its output has been read: everything it printed is
@@ -279,28 +259,7 @@ export class PtySession {
    * @param maxBytes default 2000
    */
   tail(maxLines = TAIL_LINES, maxBytes = TAIL_BYTES): string[] {
-    const buffer = this.term.buffer.active;
-    const out: string[] = [];
-    let bytes = 0;
-    let logical = '';
-    for (let y = buffer.length - 1; y >= 0 && out.length < maxLines; y--) {
-      const line = buffer.getLine(y);
-      if (!line) continue;
-      // A row the emulator wrapped continues the row above it: one line of output.
-      logical = line.translateToString(true) + logical;
-      if (line.isWrapped) continue;
-      const text = logical.trim();
-      logical = '';
-      if (!text) continue;
-      let shown = text.length > TAIL_LINE_CHARS ? `${text.slice(0, TAIL_LINE_CHARS - 1)}…` : text;
-      // The newest line is cut to fit; an older one that does not fit ends the tail.
-      while (out.length === 0 && shown.length > 1 && Buffer.byteLength(shown) + 1 > maxBytes)
-        shown = `${shown.slice(0, Math.max(1, Math.floor(shown.length / 2)) - 1)}…`;
-      bytes += Buffer.byteLength(shown) + 1;
-      if (bytes > maxBytes) break;
-      out.push(shown);
-    }
-    return out.reverse();
+    return bufferTail(this.term, maxLines, maxBytes);
   }
 
   /** Whether the process has exited. */
@@ -411,4 +370,12 @@ function makeFifo(path: string): void {
   rmSync(path, { force: true });
   // Node has no mkfifo(3) binding; mkfifo(1) is POSIX.
   execFileSync('mkfifo', ['-m', '600', path]);
+}
+
+/**
+ * Starts a worker in a pty: the process implementation of the worker-session port.
+ * @throws Error when the executable cannot be started
+ */
+export function startPtySession(options: PtySessionOptions): WorkerSession {
+  return new PtySession(options);
 }

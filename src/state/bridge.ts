@@ -3,7 +3,8 @@ import { assertNever, HacoError } from '../lib/errors.js';
 import type { TypedEmitter } from '../lib/typed-emitter.js';
 import type { CoreEvents } from '../orchestrator/events.js';
 import type { BreakpointAnswer } from '../orchestrator/types.js';
-import type { PtySession } from '../sessions/pty-session.js';
+import { sumUsage } from '../orchestrator/usage.js';
+import type { WorkerSession } from '../sessions/worker-session.js';
 import { DiffFeed, type DiffFeedTiming, type DiffLoader } from './diff-feed.js';
 import { isActive } from './layout.js';
 import { selectDiffTarget, selectWorkerLayout } from './selectors.js';
@@ -17,7 +18,7 @@ export type Command =
 /** A live session as the bridge needs it (structurally satisfied by the orchestrator's `LiveSession`). */
 export interface BridgeSession {
   readonly attempt: number;
-  readonly session: Pick<PtySession, 'takeSnapshot' | 'resize'>;
+  readonly session: Pick<WorkerSession, 'takeSnapshot' | 'resize'>;
 }
 
 /** The part of the Orchestrator the bridge talks to (narrow, so tests can stand in for it). */
@@ -180,23 +181,39 @@ type Attempts = ReturnType<BridgeCore['db']['getAttempts']>;
 function readRun(core: BridgeCore, runId: string, attempts: Attempts): RunView | undefined {
   const run = core.db.getRun(runId);
   if (!run) return undefined;
-  const costUsd = attempts.reduce((sum, a) => sum + (a.costUsd ?? 0), 0);
+  const { tokens, cost_usd } = sumUsage(attempts);
   const { id, goal, status, createdAt, startedAt, endedAt } = run;
-  return { id, goal, status, createdAt, startedAt, endedAt, costUsd };
+  return {
+    id,
+    goal,
+    status,
+    createdAt,
+    startedAt,
+    endedAt,
+    costUsd: cost_usd ?? 0,
+    inputTokens: tokens.input,
+    outputTokens: tokens.output,
+  };
 }
 
 function readTasks(core: BridgeCore, runId: string, attempts: Attempts): TaskView[] {
-  return core.db.getTasks(runId).map((t) => ({
-    id: t.id,
-    title: t.title,
-    agent: t.agent,
-    status: t.status,
-    dependsOn: t.dependsOn,
-    attempts: attempts.filter((a) => a.taskId === t.id).length,
-    startedAt: t.startedAt,
-    endedAt: t.endedAt,
-    error: t.error,
-  }));
+  return core.db.getTasks(runId).map((t) => {
+    const { tokens, cost_usd } = sumUsage(attempts.filter((a) => a.taskId === t.id));
+    return {
+      id: t.id,
+      title: t.title,
+      agent: t.agent,
+      status: t.status,
+      dependsOn: t.dependsOn,
+      attempts: attempts.filter((a) => a.taskId === t.id).length,
+      startedAt: t.startedAt,
+      endedAt: t.endedAt,
+      error: t.error,
+      inputTokens: tokens.input,
+      outputTokens: tokens.output,
+      costUsd: cost_usd,
+    };
+  });
 }
 
 function readBreakpoints(core: BridgeCore, runId: string): BreakpointView[] {

@@ -1,5 +1,6 @@
 import { formatDuration } from '../lib/duration.js';
 import type { BreakpointAnswer, BreakpointKind, RunStatus, TaskStatus } from '../orchestrator/types.js';
+import { formatTokens, formatUsage } from '../orchestrator/usage.js';
 import { diffPaneView, type DiffPaneView } from './diff-lines.js';
 import {
   chooseWorkers,
@@ -26,6 +27,8 @@ export interface PlanRow {
   readonly tone: Tone;
   /** "after a, b" when the task depends on others. */
   readonly after: string | undefined;
+  /** `12.3k/1.1k tok $0.04` once the task's attempts reported usage (see `formatUsage`). */
+  readonly usage: string | undefined;
   readonly isFocused: boolean;
 }
 
@@ -141,6 +144,7 @@ const planRows = memoLast((tasks: readonly TaskView[], focused: string | undefin
     status: t.status,
     tone: statusTone(t.status),
     after: t.dependsOn.length ? `after ${t.dependsOn.join(', ')}` : undefined,
+    usage: formatUsage(t.inputTokens, t.outputTokens, t.costUsd),
     isFocused: t.id === focused,
   })),
 );
@@ -245,14 +249,21 @@ export function selectBreakpointBar(s: DashboardData): BreakpointBarView | undef
   };
 }
 
-/** "run 7f3a5b2c · running · 1/4 done · $0.00 · 3m05s" (or "run completed · …" once it ended). */
+/**
+ * "run 7f3a5b2c · running · 1/4 done · $0.00 · 12.3k/1.1k tok · 3m05s" (tokens once an attempt
+ * reported them; "run completed · …" once it ended).
+ */
 export function selectStatusLine(s: DashboardData): StatusLineView {
   const run = s.run;
   const done = s.tasks.filter((t) => t.status === 'done').length;
   const counts = `${done}/${s.tasks.length} done`;
   if (!run) return { head: 'haco', tone: 'pending', details: counts, hints: 'q quit' };
   const elapsed = formatElapsed(Math.max(0, (run.endedAt ?? s.clock) - (run.startedAt ?? run.createdAt)));
-  const cost = `$${run.costUsd.toFixed(2)}`;
+  const tokens =
+    run.inputTokens || run.outputTokens
+      ? [`${formatTokens(run.inputTokens)}/${formatTokens(run.outputTokens)} tok`]
+      : [];
+  const cost = [`$${run.costUsd.toFixed(2)}`, ...tokens].join(' · ');
   if (s.final) {
     return {
       head: s.final.message,

@@ -13,6 +13,9 @@ export interface RunView {
   readonly endedAt: number | null;
   /** Sum of every attempt's reported cost, USD. */
   readonly costUsd: number;
+  /** Tokens of every attempt so far. */
+  readonly inputTokens: number;
+  readonly outputTokens: number;
 }
 
 /** One plan task as the plan pane and worker panes show it. */
@@ -28,6 +31,11 @@ export interface TaskView {
   readonly startedAt: number | null;
   readonly endedAt: number | null;
   readonly error: string | null;
+  /** Tokens of the task's attempts so far (0 while none reported). */
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  /** USD of the task's attempts, null while none reported or priced a cost. */
+  readonly costUsd: number | null;
 }
 
 /** A pending breakpoint (a decision waiting on the user). */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import {
   claudeCodeAdapter,
+  claudeStdin,
   claudeToolAction,
   parseClaudeLine,
   READ_TOOLS,
@@ -60,7 +61,8 @@ describe('parseClaudeLine', () => {
       type: 'done',
       ok: true,
       costUsd: 0.045921,
-      usage: { input_tokens: 10, output_tokens: 5 },
+      // Normalised by the adapter (one shape for every agent type), claude's own object kept as raw.
+      usage: { inputTokens: 10, outputTokens: 5, raw: { input_tokens: 10, output_tokens: 5 } },
       message: 'done.',
     });
   });
@@ -132,7 +134,7 @@ describe('permission requests (--permission-prompt-tool stdio)', () => {
   it('answers with a control_response: allow echoes the input, deny carries the message', () => {
     const [signal] = parseClaudeLine(CAN_USE_TOOL);
     if (signal?.type !== 'permission') throw new Error('expected a permission signal');
-    const stdin = claudeCodeAdapter.stdin;
+    const stdin = claudeStdin;
     expect(JSON.parse(stdin.answerPermission(signal.request, { behavior: 'allow' }))).toEqual({
       type: 'control_response',
       response: {
@@ -190,7 +192,7 @@ describe('claudeCodeAdapter.launch', () => {
   });
 
   it('sends the prompt as one stream-json user message', () => {
-    const lines = claudeCodeAdapter.stdin.initialInput(task, ctx);
+    const lines = claudeStdin.initialInput(task, ctx);
     expect(lines).toHaveLength(1);
     expect(lines[0]).not.toContain('\n');
     expect(JSON.parse(lines[0]!)).toEqual({

@@ -24,6 +24,26 @@ describe('PlanPane', () => {
     expect(lastFrame()).toContain('✔ 1 schema');
   });
 
+  it("shows a task's tokens and cost when it reported them and they fit", () => {
+    const store = createDashboardStore({
+      ...sampleData(),
+      tasks: [
+        task('schema', { status: 'done', inputTokens: 12_345, outputTokens: 1_100, costUsd: 0.0412 }),
+        task('api', { status: 'running', inputTokens: 950, outputTokens: 20 }),
+        task('ui'),
+      ],
+    });
+    const wide = renderWith(<PlanPane width={44} height={6} />, store).lastFrame() ?? '';
+    expect(wide).toMatch(/✔ 1 schema +12\.3k\/1\.1k tok \$0\.04 fake│/);
+    expect(wide).toMatch(/2 api +950\/20 tok fake│/);
+    expect(wide).toMatch(/◌ 3 ui +fake│/);
+    expect(wide).not.toMatch(/3 ui .*tok/);
+    // Too narrow for the phrase: the id and agent stay, the usage goes.
+    const narrow = renderWith(<PlanPane width={24} height={6} />, store).lastFrame() ?? '';
+    expect(narrow).toMatch(/✔ 1 schema +fake│/);
+    expect(narrow).not.toContain('tok');
+  });
+
   it('marks failed and skipped tasks', () => {
     const store = createDashboardStore({
       ...sampleData(),

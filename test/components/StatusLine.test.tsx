@@ -11,6 +11,17 @@ describe('StatusLine', () => {
     expect(frame).toMatch(/q quit$/);
   });
 
+  it("shows the run's tokens beside its cost once attempts reported them", () => {
+    const base = sampleData();
+    const store = createDashboardStore({
+      ...base,
+      ...(base.run ? { run: { ...base.run, inputTokens: 12_345, outputTokens: 1_100 } } : {}),
+    });
+    expect(renderWith(<StatusLine width={120} />, store).lastFrame()).toContain(
+      '1/4 done · $0.42 · 12.3k/1.1k tok · 1m05s',
+    );
+  });
+
   it('counts decisions waiting on the user', () => {
     const store = createDashboardStore({
       ...sampleData(),

@@ -27,6 +27,9 @@ export function task(id: string, extra: Partial<TaskView> = {}): TaskView {
     startedAt: null,
     endedAt: null,
     error: null,
+    inputTokens: 0,
+    outputTokens: 0,
+    costUsd: null,
     ...extra,
   };
 }
@@ -42,6 +45,8 @@ export function sampleData(): Partial<DashboardData> {
       startedAt: NOW - 65_000,
       endedAt: null,
       costUsd: 0.42,
+      inputTokens: 0,
+      outputTokens: 0,
     },
     tasks: [
       task('schema', {

@@ -51,7 +51,7 @@ export interface AnthropicServer {
 }
 
 /** The parts of a Messages request body this server looks at. */
-interface MessagesBody {
+export interface MessagesBody {
   model?: unknown;
   max_tokens?: unknown;
   stream?: unknown;
@@ -67,7 +67,8 @@ interface JsonSchemaFormat {
   schema?: { properties?: Record<string, { type?: string } | undefined> };
 }
 
-type Block =
+/** One content block of an assistant message. */
+export type Block =
   | { type: 'text'; text: string }
   | { type: 'tool_use'; id: string; name: string; input: Record<string, unknown> };
 
@@ -93,12 +94,13 @@ export function isSideRequest(body: unknown): boolean {
 }
 
 /** Rough token estimate (4 characters a token), never below 1. */
-function estimateTokens(value: unknown): number {
+export function estimateTokens(value: unknown): number {
   const s = typeof value === 'string' ? value : JSON.stringify(value ?? '');
   return Math.max(1, Math.ceil(s.length / 4));
 }
 
-function newId(prefix: string): string {
+/** A random id with a prefix, e.g. `msg_3f…` (24 hex digits). */
+export function newId(prefix: string): string {
   return `${prefix}_${randomBytes(12).toString('hex')}`;
 }
 
@@ -113,7 +115,7 @@ function turnToBlocks(turn: ScriptedTurn): Block[] {
 }
 
 /** Generic answer for a side request: a JSON title when a JSON schema output is asked for, else "ok". */
-function sideAnswerText(body: MessagesBody | null): string {
+export function sideAnswerText(body: MessagesBody | null): string {
   const fmt = body?.output_config?.format ?? body?.output_format;
   if (fmt && typeof fmt === 'object' && fmt.type === 'json_schema') {
     const props = fmt.schema?.properties ?? {};
@@ -144,7 +146,11 @@ function chunk(s: string, parts: number): string[] {
   return out;
 }
 
-function writeStream(
+/**
+ * Writes a whole Messages answer as SSE (message_start … message_stop) and ends the response.
+ * `stopReason` is `"tool_use"` or `"end_turn"`; tokens are counts.
+ */
+export function writeStream(
   res: http.ServerResponse,
   model: string,
   blocks: Block[],
@@ -216,7 +222,8 @@ function writeStream(
   res.end();
 }
 
-function writeJsonMessage(
+/** Writes a whole Messages answer as one JSON message (for `stream: false`) and ends the response. */
+export function writeJsonMessage(
   res: http.ServerResponse,
   model: string,
   blocks: Block[],

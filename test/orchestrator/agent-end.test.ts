@@ -12,10 +12,10 @@ import { afterEach, expect, it } from 'vitest';
 import type { AgentConfig } from '../../src/config/schema.js';
 import { runAgentSession, type AgentOutcome } from '../../src/orchestrator/agent-session.js';
 import type { TaskSpec } from '../../src/plan/schema.js';
-import type { PtySession } from '../../src/sessions/pty-session.js';
+import type { WorkerSession } from '../../src/sessions/worker-session.js';
 
 const dirs: string[] = [];
-const sessions: PtySession[] = [];
+const sessions: WorkerSession[] = [];
 afterEach(async () => {
   for (const s of sessions.splice(0)) {
     await s.kill(100);

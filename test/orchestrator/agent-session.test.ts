@@ -11,7 +11,7 @@ import { afterEach, expect, it } from 'vitest';
 import type { PermissionDecision, PermissionRequest } from '../../agents/types.js';
 import { runAgentSession, type AgentSessionHooks } from '../../src/orchestrator/agent-session.js';
 import type { TaskSpec } from '../../src/plan/schema.js';
-import type { PtySession } from '../../src/sessions/pty-session.js';
+import type { WorkerSession } from '../../src/sessions/worker-session.js';
 
 /**
  * Reads the prompt line, asks to Write FILE, reports the answer it got as a tool result, ends with
@@ -42,7 +42,7 @@ rl.on('close', () => { appendFileSync(log, 'EOF\\n'); process.exit(0); });
 `;
 
 const dirs: string[] = [];
-const sessions: PtySession[] = [];
+const sessions: WorkerSession[] = [];
 afterEach(async () => {
   for (const s of sessions.splice(0)) {
     await s.kill(100);
@@ -75,7 +75,7 @@ async function run(
   chmodSync(bin, 0o755);
   const log = join(dir, 'stdin.log');
   writeFileSync(log, '');
-  let session: PtySession | undefined;
+  let session: WorkerSession | undefined;
   const requests: PermissionRequest[] = [];
   const hooks: AgentSessionHooks = {
     onStarted: (s) => {
@@ -109,7 +109,7 @@ async function run(
 }
 
 /** Waits until the pane shows `text` (the emulator parses asynchronously); fails after 5 s. */
-async function waitForScreen(session: PtySession, text: string): Promise<void> {
+async function waitForScreen(session: WorkerSession, text: string): Promise<void> {
   const deadline = Date.now() + 5000;
   while (!session.text().join('\n').includes(text)) {
     if (Date.now() > deadline) throw new Error(`pane never showed ${text}:\n${session.text().join('\n')}`);
