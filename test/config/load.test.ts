@@ -4,6 +4,7 @@ import { dirname, join, relative } from 'node:path';
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import { AGENT_TYPES } from '../../agents/registry.js';
 import { builtinConfigPath, loadConfig, type ConfigSources } from '../../src/config/load.js';
 import { ConfigError } from '../../src/lib/errors.js';
 import { runHaco } from '../helpers/cli.js';
@@ -103,16 +104,19 @@ describe('loadConfig layers', () => {
   });
 });
 
+/** The agent types the registry knows, sorted, as the config's type errors list them. */
+const AGENT_TYPE_LIST = [...AGENT_TYPES].sort().join(', ');
+
 describe('loadConfig errors', () => {
   // [layer text, the one line after "FILE: "]
   it.each([
     [
       'agents:\n  x: {type: gpt}\n',
-      'agents.x.type: unknown agent type "gpt" (expected one of: claude-code, command)',
+      `agents.x.type: unknown agent type "gpt" (expected one of: ${AGENT_TYPE_LIST})`,
     ],
     [
       'agents:\n  x: {command: ./x.sh}\n',
-      'agents.x.type: missing agent type (expected one of: claude-code, command)',
+      `agents.x.type: missing agent type (expected one of: ${AGENT_TYPE_LIST})`,
     ],
     ['agents:\n  x: {type: command}\n', 'agents.x.command: required key is missing (expected string)'],
     ['agents:\n  x: {type: command, command: ./x.sh, model: opus}\n', 'agents.x.model: unknown key'],
@@ -146,7 +150,7 @@ describe('loadConfig errors', () => {
     write(HOME_LAYER(), 'agents:\n  mine: {type: command, command: ./x.sh}\n');
     write(REPO_LAYER(), 'agents:\n  mine: {type: gpt}\n');
     expect(errorLines({ home, repoRoot: repo })).toEqual([
-      '.haco/config.yaml: agents.mine.type: unknown agent type "gpt" (expected one of: claude-code, command)',
+      `.haco/config.yaml: agents.mine.type: unknown agent type "gpt" (expected one of: ${AGENT_TYPE_LIST})`,
     ]);
   });
 
@@ -163,7 +167,7 @@ describe('loadConfig errors', () => {
     expect([...lines].sort()).toEqual(
       [
         `${file}: concurrency: expected a whole number from 1 to 64`,
-        `${file}: agents.x.type: unknown agent type "gpt" (expected one of: claude-code, command)`,
+        `${file}: agents.x.type: unknown agent type "gpt" (expected one of: ${AGENT_TYPE_LIST})`,
         `${file}: extra: unknown key`,
       ].sort(),
     );
@@ -186,7 +190,7 @@ describe('haco validate with a broken config', () => {
         env: { HOME: temp.home },
       });
       expect(result.stderr).toBe(
-        'haco: broken.yaml: agents.x.type: unknown agent type "gpt" (expected one of: claude-code, command)',
+        `haco: broken.yaml: agents.x.type: unknown agent type "gpt" (expected one of: ${AGENT_TYPE_LIST})`,
       );
       expect(result.stdout).toBe('');
       expect(result.exitCode).toBe(2);

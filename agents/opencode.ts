@@ -1,0 +1,306 @@
+import { z } from 'zod';
+
+import { CommonAgentFields } from '../src/config/agent-fields.js';
+import type { TokenUsage } from '../src/orchestrator/usage.js';
+import type { AgentAdapter, AgentSignal, Completion } from './types.js';
+
+/** `opencode`: the OpenCode CLI (opencode-ai 1.18) in `opencode run --format json` mode. */
+export const OpencodeAgentSchema = z.strictObject({
+  type: z.literal('opencode'),
+  /** Executable to run; default `opencode` on PATH. */
+  command: z.string().min(1).optional(),
+  /** `provider/model`, passed as `-m` (e.g. `anthropic/claude-sonnet-4-5`, `local/qwen3`). */
+  model: z.string().regex(/^[^/\s]+\/\S+$/, 'expected provider/model, e.g. anthropic/claude-sonnet-4-5'),
+  /**
+   * An OpenAI-compatible endpoint (`http://host:port/v1`): haco then defines the model's provider
+   * for opencode (`@ai-sdk/openai-compatible`, priced with `price` when given). Without it opencode
+   * uses the providers of its own configuration.
+   */
+  base_url: z.url().optional(),
+  ...CommonAgentFields,
+});
+
+/** An `opencode` agent's configuration. */
+export type OpencodeAgentConfig = z.output<typeof OpencodeAgentSchema>;
+
+/** A value of opencode's `permission` config: action per pattern, the last matching pattern wins. */
+export type OpencodeRules = Record<string, 'allow' | 'deny'>;
+
+const GLOB = /[*?{}]/;
+
+/**
+ * The `permission.edit` rules for a task's owned patterns (normalised as in
+ * src/ownership/paths.ts: literal paths, which also own everything below them, and globs where
+ * `*` stays inside one segment and `**` spans directories). opencode 1.18 matches a repo-relative
+ * path against each rule with its wildcard (`*` = any characters, `/` included; `?` = any one
+ * character; research/agent-clis-offline.md §2.4) and the last match wins. Translated so that
+ * nothing outside the owned paths is allowed:
+ * - `a/b.ts` → `a/b.ts` and `a/b.ts/*`; `dir/**` (and `dir/`) → `dir/*`; `dir/**` + `/*.ts` → `dir/*.ts`.
+ * - a glob of `*` / `?` without `**` (`src/*.ts`, n segments) → allow it, then deny every path of
+ *   more than n segments under its literal prefix; these come first, fewest segments first, so a
+ *   deeper pattern's allow is never undone by a shallower one's deny, and exact rules come last.
+ * - anything else (`{a,b}`, `**` in the middle) cannot be said exactly: it is left out (opencode
+ *   refuses those writes, the model is told the rules) and returned in `unexpressed`.
+ */
+export function opencodeEditRules(owned: readonly string[]): { rules: OpencodeRules; unexpressed: string[] } {
+  const globs: Array<{ allow: string; deny: string; depth: number }> = [];
+  const exact: string[] = [];
+  const unexpressed: string[] = [];
+  for (const raw of owned) {
+    const pattern = raw.endsWith('/') ? `${raw}**` : raw;
+    const segments = pattern.split('/');
+    const prefix: string[] = [];
+    for (const s of segments) {
+      if (GLOB.test(s)) break;
+      prefix.push(s);
+    }
+    const rest = segments.slice(prefix.length);
+    const base = prefix.length ? `${prefix.join('/')}/` : '';
+    if (rest.length === 0) {
+      exact.push(pattern, `${pattern}/*`);
+    } else if (rest.length === 1 && rest[0] === '**' && prefix.length) {
+      exact.push(`${base}*`);
+    } else if (
+      rest.length === 2 &&
+      rest[0] === '**' &&
+      /^\*[^*?{}/]+$/.test(rest[1] ?? '') &&
+      prefix.length
+    ) {
+      // `dir/**/*.ts`: any file below dir whose name ends in `.ts`.
+      exact.push(`${base}${rest[1] ?? ''}`);
+    } else if (rest.every((s) => !s.includes('**') && !/[{}]/.test(s))) {
+      globs.push({ allow: pattern, deny: `${base}${'*/'.repeat(rest.length)}*`, depth: segments.length });
+    } else {
+      unexpressed.push(raw);
+    }
+  }
+  const rules: OpencodeRules = { '*': 'deny' };
+  for (const g of globs.sort((a, b) => a.depth - b.depth)) {
+    // A key set twice keeps its first position; delete first so the later rule really comes later.
+    delete rules[g.allow];
+    rules[g.allow] = 'allow';
+    delete rules[g.deny];
+    rules[g.deny] = 'deny';
+  }
+  for (const e of exact) {
+    delete rules[e];
+    rules[e] = 'allow';
+  }
+  return { rules, unexpressed };
+}
+
+/**
+ * The `OPENCODE_PERMISSION` object for a task: `edit` (opencode's `write`, `edit` and
+ * `apply_patch`) from {@link opencodeEditRules}, `external_directory: deny`. `bash` is left to
+ * opencode's default (allow): its patterns match each part of a command line with a `*` that
+ * crosses everything, redirections included, so haco's `bash_allow` cannot be said exactly; a
+ * shell write outside the task's files is caught by haco's watcher.
+ */
+export function opencodePermission(owned: readonly string[]): Record<string, unknown> {
+  return { edit: opencodeEditRules(owned).rules, external_directory: 'deny' };
+}
+
+// eslint-disable-next-line no-control-regex -- matching terminal escape sequences is the point
+const ANSI_SEQUENCE = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
+
+/** What opencode says when a `permission` rule refused a tool call (1.18.33). */
+const REFUSAL = 'prevents you from using this specific tool call';
+
+/** Per opencode session: tokens and cost summed over its steps, until the run's last step. */
+interface Totals {
+  input: number;
+  output: number;
+  cost: number;
+  steps: unknown[];
+}
+/**
+ * Sums by `sessionID` (every event carries it), so one stateless `parseLine` serves attempts
+ * running at the same moment. An entry is dropped at its session's last step or error.
+ */
+const TOTALS = new Map<string, Totals>();
+
+type Part = {
+  text?: string;
+  tool?: string;
+  reason?: string;
+  cost?: number;
+  tokens?: { input?: number; output?: number; reasoning?: number; cache?: { read?: number; write?: number } };
+  state?: { status?: string; input?: Record<string, unknown>; output?: unknown; error?: unknown };
+};
+
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+const firstLine = (v: unknown): string =>
+  typeof v === 'string' ? (v.split('\n')[0] ?? '').slice(0, 200) : '';
+
+/** `write(src/a.ts)`, `bash(npm test)`: a tool and what it acts on. */
+function toolCall(part: Part): string {
+  const input = part.state?.input ?? {};
+  const target = input.filePath ?? input.command ?? input.pattern ?? input.url ?? input.path ?? '';
+  return `${part.tool ?? 'tool'}(${String(target)})`;
+}
+
+/**
+ * Reads one line of `opencode run --format json` (opencode 1.18.33, research/agent-clis-offline.md
+ * §2.3): `{type, timestamp, sessionID, part|error}` with `step_start`, `text` (whole text),
+ * `tool_use` (finished calls: `state.status` completed|error, a refusal by a permission rule is an
+ * error), `step_finish` (`part.reason` tool-calls|stop|…, `part.tokens`, `part.cost` USD) and
+ * `error`. The first event of a session gives the `session` signal; the run ends at the first
+ * `step_finish` whose reason is not `tool-calls` (`done` with the summed tokens and cost; a cost
+ * of 0 — a model without prices — is left out so the config's `price` applies), or at `error`
+ * (`done`, not ok). Other lines (stderr) are shown as they are.
+ */
+export function parseOpencodeLine(line: string): AgentSignal[] {
+  const trimmed = line.replace(ANSI_SEQUENCE, '').trim();
+  if (!trimmed) return [];
+  let event: Record<string, unknown>;
+  try {
+    event = JSON.parse(trimmed) as Record<string, unknown>;
+  } catch {
+    return [{ type: 'display', text: trimmed }];
+  }
+  if (typeof event !== 'object' || event === null) return [{ type: 'display', text: trimmed }];
+  const out: AgentSignal[] = [];
+  const sessionId = typeof event.sessionID === 'string' ? event.sessionID : '';
+  let totals = TOTALS.get(sessionId);
+  if (!totals) {
+    totals = { input: 0, output: 0, cost: 0, steps: [] };
+    TOTALS.set(sessionId, totals);
+    if (sessionId) {
+      out.push({ type: 'session', sessionId });
+      out.push({ type: 'display', text: `opencode session ${sessionId}` });
+    }
+  }
+  const part = (event.part ?? {}) as Part;
+  switch (event.type) {
+    case 'text':
+      if (part.text) out.push({ type: 'display', text: part.text });
+      break;
+    case 'tool_use': {
+      out.push({ type: 'display', text: `● ${toolCall(part)}` });
+      const status = part.state?.status;
+      if (status === 'error') {
+        const error = firstLine(part.state?.error);
+        const refused = typeof part.state?.error === 'string' && part.state.error.includes(REFUSAL);
+        out.push({ type: 'display', text: `  ⎿ ${refused ? 'refused' : 'error'}: ${error}` });
+      } else {
+        out.push({ type: 'display', text: `  ⎿ ${status ?? 'done'}: ${firstLine(part.state?.output)}` });
+      }
+      break;
+    }
+    case 'step_finish': {
+      const t = part.tokens ?? {};
+      totals.input += num(t.input) + num(t.cache?.read) + num(t.cache?.write);
+      totals.output += num(t.output) + num(t.reasoning);
+      totals.cost += num(part.cost);
+      totals.steps.push(part.tokens);
+      if (part.reason === 'tool-calls') break;
+      TOTALS.delete(sessionId);
+      const usage: TokenUsage = { inputTokens: totals.input, outputTokens: totals.output, raw: totals.steps };
+      const ok = part.reason !== 'error' && part.reason !== 'content-filter';
+      out.push({ type: 'display', text: `${ok ? '✔' : '✘'} finished (${String(part.reason)})` });
+      out.push({
+        type: 'done',
+        ok,
+        usage,
+        ...(totals.cost > 0 ? { costUsd: totals.cost } : {}),
+        message: `opencode finished: ${String(part.reason)}`,
+      });
+      break;
+    }
+    case 'error': {
+      TOTALS.delete(sessionId);
+      const error = (event.error ?? {}) as { name?: unknown; data?: { message?: unknown } };
+      const message = `${String(error.name ?? 'error')}: ${String(error.data?.message ?? '')}`;
+      out.push({ type: 'display', text: `✘ ${message}` });
+      out.push({ type: 'done', ok: false, message });
+      break;
+    }
+    default:
+      break;
+  }
+  return out;
+}
+
+/**
+ * What opencode reads from its environment: its own settings (`OPENCODE_*`), the XDG directories
+ * it keeps its data in, provider keys of the common providers, and proxies and CA certificates.
+ * Other providers' keys come with the agent's `env_passthrough`.
+ */
+export const OPENCODE_ENV: readonly string[] = [
+  'OPENCODE_*',
+  'XDG_CONFIG_HOME',
+  'XDG_DATA_HOME',
+  'XDG_STATE_HOME',
+  'XDG_CACHE_HOME',
+  'ANTHROPIC_API_KEY',
+  'OPENAI_API_KEY',
+  'OPENROUTER_API_KEY',
+  'GOOGLE_GENERATIVE_AI_API_KEY',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
+  'NODE_EXTRA_CA_CERTS',
+];
+
+/** The executable an attempt starts: the config's `command`, else `opencode` on PATH. */
+const opencodeCommand = (config: OpencodeAgentConfig): string => config.command ?? 'opencode';
+
+/** `OPENCODE_CONFIG_CONTENT` for a config with `base_url`: its provider, priced with `price`. */
+function providerConfig(config: OpencodeAgentConfig, baseUrl: string): string {
+  const slash = config.model.indexOf('/');
+  const provider = config.model.slice(0, slash);
+  const model = config.model.slice(slash + 1);
+  const cost = config.price
+    ? { cost: { input: config.price.input_per_mtok, output: config.price.output_per_mtok } }
+    : {};
+  return JSON.stringify({
+    model: config.model,
+    provider: {
+      [provider]: {
+        npm: '@ai-sdk/openai-compatible',
+        // A local OpenAI-compatible server takes any key; the SDK wants one.
+        options: { baseURL: baseUrl, apiKey: 'haco' },
+        models: { [model]: cost },
+      },
+    },
+  });
+}
+
+/**
+ * `opencode`: `opencode run --format json -m <model> <prompt>` (opencode 1.18.33, verified in
+ * research/agent-clis-offline.md §2), stdin the pty (an open pipe would hang it). Writes are
+ * decided by opencode itself before they happen, from `OPENCODE_PERMISSION`
+ * ({@link opencodePermission}): a write outside the task's files is refused and the model is told
+ * the rules, which name the owned paths. `permissions.outside_write: breakpoint` cannot be offered
+ * (`ask` under `opencode run` rejects and ends the session), so it refuses as `deny` does. Done at
+ * the run's last step (see {@link parseOpencodeLine}).
+ */
+export const opencodeAdapter = {
+  type: 'opencode',
+  configSchema: OpencodeAgentSchema,
+  example: { type: 'opencode', model: 'anthropic/claude-sonnet-4-5' },
+  // Typed as the union: opencode reads no protocol on stdin (its stdin is the pty).
+  completion: { kind: 'protocol', parseLine: parseOpencodeLine } as Completion,
+  envPassthrough: OPENCODE_ENV,
+  program: {
+    command: opencodeCommand,
+    // The package of the `opencode` bin (opencode docs, "Install").
+    install: 'npm i -g opencode-ai',
+  },
+  launch(config, task, ctx) {
+    const args = ['run', '--format', 'json', '-m', config.model, ...(config.args ?? []), ctx.prompt];
+    const env: Record<string, string> = {
+      ...config.env,
+      OPENCODE_PERMISSION: JSON.stringify(opencodePermission(task.files)),
+      OPENCODE_DISABLE_AUTOUPDATE: '1',
+    };
+    if (config.base_url) {
+      env.OPENCODE_CONFIG_CONTENT = providerConfig(config, config.base_url);
+      env.OPENCODE_DISABLE_MODELS_FETCH = '1';
+    }
+    return { command: opencodeCommand(config), args, env };
+  },
+} satisfies AgentAdapter<OpencodeAgentConfig>;
