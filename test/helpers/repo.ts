@@ -47,6 +47,9 @@ export function makeRepo(
   git('config', 'user.name', 'Test User');
   git('config', 'user.email', 'test@example.invalid');
   git('config', 'commit.gpgsign', 'false');
+  // No background `git gc --auto` (a commit of thousands of files starts one): it would still be
+  // writing into .git/ while the test removes the repository.
+  git('config', 'gc.auto', '0');
   for (const [path, content] of Object.entries(options.files ?? {})) write(path, content);
   for (const path of options.executables ?? []) chmodSync(join(root, path), 0o755);
   if (options.example || options.files) {
