@@ -1,3 +1,4 @@
+import { readJsonLine } from './json-lines.js';
 import { z } from 'zod';
 
 import { CommonAgentFields } from '../src/config/agent-fields.js';
@@ -54,9 +55,6 @@ export function claudeToolAction(tool: string, input: Readonly<Record<string, un
   return { kind: 'other' };
 }
 
-// eslint-disable-next-line no-control-regex -- matching terminal escape sequences is the point
-const ANSI_SEQUENCE = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
-
 type Block = {
   type?: string;
   text?: string;
@@ -109,14 +107,9 @@ export function claudeUsage(usage: unknown): TokenUsage | undefined {
  */
 export function parseClaudeLine(line: string): AgentSignal[] {
   // The pty adds \r and, at exit, a line of terminal-reset sequences; stderr is mixed in.
-  const trimmed = line.replace(ANSI_SEQUENCE, '').trim();
-  if (!trimmed) return [];
-  let event: Record<string, unknown>;
-  try {
-    event = JSON.parse(trimmed) as Record<string, unknown>;
-  } catch {
-    return [{ type: 'display', text: trimmed }];
-  }
+  const read = readJsonLine(line);
+  if (Array.isArray(read)) return read;
+  const { event } = read;
   const out: AgentSignal[] = [];
   if (typeof event.session_id === 'string' && (event.type === 'system' || event.type === 'result')) {
     out.push({ type: 'session', sessionId: event.session_id });

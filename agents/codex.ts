@@ -1,3 +1,4 @@
+import { readJsonLine } from './json-lines.js';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -30,9 +31,6 @@ export const CodexAgentSchema = z.strictObject({
 
 /** A `codex` agent's configuration. */
 export type CodexAgentConfig = z.output<typeof CodexAgentSchema>;
-
-// eslint-disable-next-line no-control-regex -- matching terminal escape sequences is the point
-const ANSI_SEQUENCE = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
 
 /**
  * Normalises `turn.completed.usage` of `codex exec --json` (`input_tokens` counting cached input,
@@ -90,15 +88,9 @@ function describeItem(event: string, item: Item): string[] {
  * are shown as they are.
  */
 export function parseCodexLine(line: string): AgentSignal[] {
-  const trimmed = line.replace(ANSI_SEQUENCE, '').trim();
-  if (!trimmed) return [];
-  let event: Record<string, unknown>;
-  try {
-    event = JSON.parse(trimmed) as Record<string, unknown>;
-  } catch {
-    return [{ type: 'display', text: trimmed }];
-  }
-  if (!event || typeof event !== 'object') return [{ type: 'display', text: trimmed }];
+  const read = readJsonLine(line);
+  if (Array.isArray(read)) return read;
+  const { event } = read;
   switch (event.type) {
     case 'thread.started':
       if (typeof event.thread_id !== 'string') return [];

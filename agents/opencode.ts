@@ -1,3 +1,4 @@
+import { readJsonLine } from './json-lines.js';
 import { z } from 'zod';
 
 import { CommonAgentFields } from '../src/config/agent-fields.js';
@@ -100,9 +101,6 @@ export function opencodePermission(owned: readonly string[]): Record<string, unk
   return { edit: opencodeEditRules(owned).rules, external_directory: 'deny' };
 }
 
-// eslint-disable-next-line no-control-regex -- matching terminal escape sequences is the point
-const ANSI_SEQUENCE = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
-
 /** What opencode says when a `permission` rule refused a tool call (1.18.33). */
 const REFUSAL = 'prevents you from using this specific tool call';
 
@@ -150,15 +148,9 @@ function toolCall(part: Part): string {
  * (`done`, not ok). Other lines (stderr) are shown as they are.
  */
 export function parseOpencodeLine(line: string): AgentSignal[] {
-  const trimmed = line.replace(ANSI_SEQUENCE, '').trim();
-  if (!trimmed) return [];
-  let event: Record<string, unknown>;
-  try {
-    event = JSON.parse(trimmed) as Record<string, unknown>;
-  } catch {
-    return [{ type: 'display', text: trimmed }];
-  }
-  if (typeof event !== 'object' || event === null) return [{ type: 'display', text: trimmed }];
+  const read = readJsonLine(line);
+  if (Array.isArray(read)) return read;
+  const { event } = read;
   const out: AgentSignal[] = [];
   const sessionId = typeof event.sessionID === 'string' ? event.sessionID : '';
   let totals = TOTALS.get(sessionId);
