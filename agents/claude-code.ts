@@ -250,8 +250,12 @@ export const claudeCodeAdapter = {
     // The package of the `claude` bin (Claude Code docs, "Set up Claude Code").
     install: 'npm i -g @anthropic-ai/claude-code',
   },
-  launch(config, _task, _ctx) {
+  // `--resume <session_id>` (Claude Code 2.1.112 `--help`) continues the session with its history;
+  // the resume prompt is the stream-json user message (claudeStdin.initialInput).
+  canResume: true,
+  launch(config, _task, ctx) {
     const args = ['-p', '--verbose', '--input-format', 'stream-json', '--output-format', 'stream-json'];
+    if (ctx.resume) args.push('--resume', ctx.resume.sessionId);
     args.push(
       '--permission-prompt-tool',
       'stdio',

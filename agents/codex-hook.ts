@@ -1,18 +1,22 @@
 /**
  * haco's PreToolUse hook for codex (0.171 `hooks.PreToolUse`, research/agent-clis-offline.md
- * §1.5.1): run by codex before every tool call, it denies a patch that would touch a path outside
- * the task's owned files, before the write. The adapter (./codex.ts) writes a small wrapper script
- * into the attempt directory that imports this module and calls {@link runCodexHook}; the wrapper
- * denies on any error, because codex lets the tool run when a hook crashes.
+ * §1.5.1): run by codex before every tool call, it asks haco on the ask channel
+ * (src/orchestrator/ask-server.ts) and refuses the call unless haco allows it — so a patch outside
+ * the task's owned files is refused (or put to the user) before the write, and shell commands
+ * follow `permissions.bash_allow`. The adapter (./codex.ts) writes a small wrapper script into the
+ * attempt directory that imports this module and calls {@link runCodexHook}; the wrapper denies on
+ * any error, because codex lets the tool run when a hook crashes (or times out: the adapter sets
+ * the hook's timeout past the attempt's).
  *
- * Imports only node and the ownership matcher: it runs in its own short-lived node process.
+ * Imports only node: it runs in its own short-lived node process.
  *
  * @module
  */
 import { realpathSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 
-import { ownershipMatcher } from '../src/ownership/paths.js';
+import { askHaco, refusalOf } from './ask-client.js';
+import type { PermissionAction } from './types.js';
 
 /** The part of codex's PreToolUse hook input haco reads (JSON on the hook's stdin). */
 export interface CodexHookInput {
@@ -37,32 +41,31 @@ export function patchTargets(text: string): string[] {
 }
 
 /**
- * What haco answers a PreToolUse call: a deny reason (shown to the model) when the tool's patch
- * names a path outside `owned` (patterns as src/ownership/paths.ts `ownershipMatcher` reads them),
- * else undefined (codex goes on). Shell commands without a patch are left to haco's watcher.
- * @param repoRoot absolute repository root; a path resolving outside it is never owned
+ * What a codex tool call would do, from the request the hook sent on the ask channel
+ * ({@link CodexAskMessage}): a patch (`apply_patch`, or a `Bash` command holding an
+ * `apply_patch` heredoc) writes the paths it names, resolved against codex's `cwd` (absolute);
+ * any other `Bash` command runs that command line; any other tool is `other` (the user decides).
  */
-export function codexHookDecision(
-  input: CodexHookInput,
-  owned: readonly string[],
-  repoRoot: string,
-): string | undefined {
-  const toolInput = input.tool_input as { command?: unknown } | undefined;
-  const text = typeof toolInput?.command === 'string' ? toolInput.command : '';
-  const targets = patchTargets(text);
-  if (targets.length === 0) return undefined;
-  const cwd = typeof input.cwd === 'string' && isAbsolute(input.cwd) ? input.cwd : repoRoot;
-  const isOwned = ownershipMatcher(owned);
-  const outside = targets.filter((target) => {
-    const rel = relative(repoRoot, resolve(cwd, target));
-    if (rel === '' || rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return true;
-    return !isOwned(rel.split(sep).join('/'));
-  });
-  if (outside.length === 0) return undefined;
-  return (
-    `haco: this task may only write ${owned.join(', ')}; ` +
-    `not ${outside.join(', ')}. Write only the task's own files.`
-  );
+export function codexToolAction(message: CodexAskMessage): PermissionAction {
+  const text = typeof message.input?.command === 'string' ? message.input.command : '';
+  const targets = message.tool === 'apply_patch' || message.tool === 'Bash' ? patchTargets(text) : [];
+  if (targets.length > 0 || message.tool === 'apply_patch') {
+    const cwd = typeof message.cwd === 'string' && isAbsolute(message.cwd) ? message.cwd : undefined;
+    return { kind: 'write', paths: targets.map((t) => (cwd === undefined ? t : resolve(cwd, t))) };
+  }
+  if (message.tool === 'Bash') return { kind: 'shell', command: text };
+  return { kind: 'other' };
+}
+
+/**
+ * The request haco's codex hook sends on the ask channel (src/orchestrator/ask-server.ts): the
+ * tool's name and input as codex gave them, and codex's working directory with the repository
+ * root's spelling (codex reports it with symlinks resolved).
+ */
+export interface CodexAskMessage {
+  readonly tool: string;
+  readonly input?: { readonly command?: unknown };
+  readonly cwd?: string;
 }
 
 /** The stdout line that denies a tool call (codex 0.171 PreToolUse output). */
@@ -83,20 +86,35 @@ async function readStdin(): Promise<string> {
 }
 
 /**
- * The hook's main: reads the hook input (JSON) on stdin and the owned paths from
- * `HACO_OWNED_FILES` (newline-separated) and `HACO_REPO_ROOT`, prints a deny (see
- * {@link codexDenyOutput}) or nothing, exit code 0.
- * @throws Error when the input is not JSON or the environment lacks the owned files or root (the
- *   wrapper then denies)
+ * The hook's main: reads codex's hook input (JSON) on stdin, asks haco on the ask channel
+ * (`HACO_ASK_SOCKET`) and waits for the answer however long a breakpoint takes; prints a deny
+ * (see {@link codexDenyOutput}) unless haco allows, exit code 0.
+ * @throws Error when the input is not JSON, the environment lacks `HACO_ASK_SOCKET` or
+ *   `HACO_REPO_ROOT`, or haco cannot be reached or gives no answer (the wrapper then denies)
  */
 export async function runCodexHook(): Promise<void> {
-  const owned = (process.env.HACO_OWNED_FILES ?? '').split('\n').filter((p) => p !== '');
+  const socketPath = process.env.HACO_ASK_SOCKET ?? '';
   const repoRoot = process.env.HACO_REPO_ROOT ?? '';
-  if (owned.length === 0 || !isAbsolute(repoRoot))
-    throw new Error('HACO_OWNED_FILES or HACO_REPO_ROOT unset');
+  if (!isAbsolute(socketPath) || !isAbsolute(repoRoot))
+    throw new Error('HACO_ASK_SOCKET or HACO_REPO_ROOT unset');
   const input = JSON.parse(await readStdin()) as CodexHookInput;
-  // codex reports its cwd with symlinks resolved (e.g. macOS /var → /private/var): compare real paths.
-  const cwd = typeof input.cwd === 'string' && isAbsolute(input.cwd) ? realpathSync(input.cwd) : undefined;
-  const reason = codexHookDecision({ ...input, cwd }, owned, realpathSync(repoRoot));
+  const cwd = repoSpelling(input.cwd, repoRoot);
+  const answer = await askHaco(socketPath, {
+    tool: typeof input.tool_name === 'string' ? input.tool_name : '',
+    input: (input.tool_input ?? {}) as { command?: unknown },
+    ...(cwd === undefined ? {} : { cwd }),
+  });
+  const reason = refusalOf(answer);
   if (reason !== undefined) process.stdout.write(`${codexDenyOutput(reason)}\n`);
+}
+
+/**
+ * codex's cwd spelled under `repoRoot` as haco knows it: codex reports its cwd with symlinks
+ * resolved (e.g. macOS /var → /private/var), so a cwd inside the real repository is re-rooted.
+ */
+function repoSpelling(cwd: unknown, repoRoot: string): string | undefined {
+  if (typeof cwd !== 'string' || !isAbsolute(cwd)) return undefined;
+  const rel = relative(realpathSync(repoRoot), realpathSync(cwd));
+  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return cwd;
+  return resolve(repoRoot, rel);
 }

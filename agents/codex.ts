@@ -1,13 +1,14 @@
 import { readJsonLine } from './json-lines.js';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { z } from 'zod';
 
 import { CommonAgentFields } from '../src/config/agent-fields.js';
 import type { TokenUsage } from '../src/orchestrator/usage.js';
-import { codexDenyOutput } from './codex-hook.js';
-import type { AgentAdapter, AgentSignal, Completion } from './types.js';
+import { codexDenyOutput, codexToolAction, type CodexAskMessage } from './codex-hook.js';
+import { describeAsked } from './permission-text.js';
+import type { AgentAdapter, AgentSignal, Completion, PermissionRequest } from './types.js';
 
 /** `codex`: the OpenAI Codex CLI (`codex exec --json`). */
 export const CodexAgentSchema = z.strictObject({
@@ -147,6 +148,25 @@ export const CODEX_ENV: readonly string[] = [
   'SSL_CERT_DIR',
 ];
 
+let askCount = 0;
+
+/**
+ * Reads a request of haco's codex hook ({@link CodexAskMessage}) into a permission request;
+ * undefined when the message has no tool name.
+ */
+export function codexAskRequest(message: unknown): PermissionRequest | undefined {
+  if (!message || typeof message !== 'object') return undefined;
+  const m = message as Partial<CodexAskMessage>;
+  if (typeof m.tool !== 'string' || m.tool === '') return undefined;
+  const input = m.input && typeof m.input === 'object' ? (m.input as Record<string, unknown>) : {};
+  return {
+    requestId: `codex-${++askCount}`,
+    tool: m.tool,
+    input,
+    action: codexToolAction({ tool: m.tool, input, ...(typeof m.cwd === 'string' ? { cwd: m.cwd } : {}) }),
+  };
+}
+
 /** A TOML basic string (JSON string escapes are valid TOML basic-string escapes). */
 const tomlString = (s: string): string => JSON.stringify(s);
 
@@ -198,42 +218,59 @@ const codexCommand = (config: CodexAgentConfig): string => config.command ?? 'co
  * `codex`: the Codex CLI run once per attempt as `codex exec --json --sandbox workspace-write
  * --dangerously-bypass-hook-trust -c hooks.PreToolUse=[…] <prompt>` (codex 0.171,
  * research/agent-clis-offline.md §1) in the pty (a terminal stdin: codex reads a piped stdin into
- * the prompt). `launch` writes, in the attempt directory, `codex-home/config.toml` (CODEX_HOME:
- * model, provider for `base_url`) and `codex-hook.mjs`, the PreToolUse hook that refuses a patch
+ * the prompt). `launch` writes `codex-home/config.toml` in the task's directory (CODEX_HOME: model,
+ * provider for `base_url`; shared by the task's attempts, since codex keeps its sessions there) and,
+ * in the attempt directory, `codex-hook.mjs`, the PreToolUse hook that refuses a patch
  * outside the task's owned files before the write (./codex-hook.ts). Done at `turn.completed`.
+ * A resumed attempt runs `codex exec <exec flags> resume <thread_id> -- <prompt>` (exec flags
+ * before `resume`: `codex exec resume --help` of 0.171 has no `--sandbox`; §1.6).
  */
 export const codexAdapter = {
   type: 'codex',
   configSchema: CodexAgentSchema,
   example: { type: 'codex', model: 'gpt-5.5' },
   // Typed as the union so code reading `completion.stdin` across ADAPTERS sees it is optional.
-  completion: { kind: 'protocol', parseLine: parseCodexLine } as Completion,
+  completion: {
+    kind: 'protocol',
+    parseLine: parseCodexLine,
+    ask: {
+      readRequest: codexAskRequest,
+      describePermission: describeAsked,
+    },
+  } as Completion,
   envPassthrough: CODEX_ENV,
   program: {
     command: codexCommand,
     // The package of the `codex` bin (openai/codex README, "Quickstart").
     install: 'npm i -g @openai/codex',
   },
+  canResume: true,
   launch(config, task, ctx) {
-    const codexHome = join(ctx.attemptDir, 'codex-home');
+    // Per task, not per attempt: `resume <thread_id>` needs the CODEX_HOME holding the session.
+    const codexHome = join(dirname(ctx.attemptDir), 'codex-home');
     mkdirSync(codexHome, { recursive: true, mode: 0o700 });
     writeFileSync(join(codexHome, 'config.toml'), configToml(config));
     const hookFile = join(ctx.attemptDir, 'codex-hook.mjs');
     const hookModule = new URL('./codex-hook.js', import.meta.url).href;
     writeFileSync(hookFile, hookScript(hookModule));
     chmodSync(hookFile, 0o755);
-    const hooks = `hooks.PreToolUse=[{matcher="*",hooks=[{type="command",command=${tomlString(shellWord(hookFile))}}]}]`;
+    // codex runs the tool when its hook times out: the hook may wait (a breakpoint) until the
+    // attempt's own timeout kills codex, never less.
+    const hookTimeoutS = Math.ceil(task.timeoutMs / 1000) + 60;
+    const hooks = `hooks.PreToolUse=[{matcher="*",hooks=[{type="command",command=${tomlString(shellWord(hookFile))},timeout=${hookTimeoutS}}]}]`;
     const args = ['exec', '--json', '--sandbox', 'workspace-write', '--dangerously-bypass-hook-trust'];
     // `--`: a prompt is never read as an option.
-    args.push('-c', hooks, ...(config.args ?? []), '--', ctx.prompt);
+    const resume = ctx.resume ? ['resume', ctx.resume.sessionId] : [];
+    args.push('-c', hooks, ...(config.args ?? []), ...resume, '--', ctx.prompt);
     return {
       command: codexCommand(config),
       args,
       env: {
         ...config.env,
         CODEX_HOME: codexHome,
-        HACO_OWNED_FILES: task.files.join('\n'),
         HACO_REPO_ROOT: ctx.repoRoot,
+        // Unset (no ask channel): the hook refuses every tool call.
+        ...(ctx.askSocket === undefined ? {} : { HACO_ASK_SOCKET: ctx.askSocket }),
       },
     };
   },

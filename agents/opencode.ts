@@ -1,9 +1,17 @@
-import { readJsonLine } from './json-lines.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
 import { z } from 'zod';
+
+import { readJsonLine } from './json-lines.js';
 
 import { CommonAgentFields } from '../src/config/agent-fields.js';
 import type { TokenUsage } from '../src/orchestrator/usage.js';
-import type { AgentAdapter, AgentSignal, Completion } from './types.js';
+import { patchTargets } from './codex-hook.js';
+import type { OpencodeAskMessage } from './opencode-plugin.js';
+import { describeAsked } from './permission-text.js';
+import type { AgentAdapter, AgentSignal, Completion, PermissionAction, PermissionRequest } from './types.js';
 
 /** `opencode`: the OpenCode CLI (opencode-ai 1.18) in `opencode run --format json` mode. */
 export const OpencodeAgentSchema = z.strictObject({
@@ -99,6 +107,76 @@ export function opencodeEditRules(owned: readonly string[]): { rules: OpencodeRu
  */
 export function opencodePermission(owned: readonly string[]): Record<string, unknown> {
   return { edit: opencodeEditRules(owned).rules, external_directory: 'deny' };
+}
+
+/** Tools of opencode 1.18 that only read (or keep opencode's own notes): allowed without asking. */
+const OPENCODE_READ_TOOLS = new Set(['read', 'glob', 'grep', 'list', 'ls', 'todoread', 'todowrite', 'skill']);
+/** Tools of opencode 1.18 that write the file their `filePath` argument names. */
+const OPENCODE_WRITE_TOOLS = new Set(['write', 'edit', 'multiedit']);
+
+/**
+ * What an opencode tool call would do: `write`/`edit`/`multiedit` write their `filePath`
+ * (absolute), `apply_patch` (for `gpt-*` models) writes the paths its `patchText` names (relative
+ * to the repository root, opencode's cwd), `bash` runs its `command`, the read-only tools read;
+ * anything else (webfetch, task, MCP tools…) is `other`: the user decides.
+ */
+export function opencodeToolAction(tool: string, args: Readonly<Record<string, unknown>>): PermissionAction {
+  if (OPENCODE_READ_TOOLS.has(tool)) return { kind: 'read' };
+  if (OPENCODE_WRITE_TOOLS.has(tool))
+    return {
+      kind: 'write',
+      paths: typeof args.filePath === 'string' && args.filePath ? [args.filePath] : [],
+    };
+  if (tool === 'apply_patch')
+    return { kind: 'write', paths: typeof args.patchText === 'string' ? patchTargets(args.patchText) : [] };
+  if (tool === 'bash')
+    return { kind: 'shell', command: typeof args.command === 'string' ? args.command : '' };
+  return { kind: 'other' };
+}
+
+let askCount = 0;
+
+/**
+ * Reads a request of haco's opencode plugin ({@link OpencodeAskMessage}) into a permission
+ * request; undefined when it names no tool.
+ */
+export function opencodeAskRequest(message: unknown): PermissionRequest | undefined {
+  if (!message || typeof message !== 'object') return undefined;
+  const m = message as Partial<OpencodeAskMessage>;
+  if (typeof m.tool !== 'string' || m.tool === '') return undefined;
+  const input = m.input && typeof m.input === 'object' ? (m.input as Record<string, unknown>) : {};
+  return {
+    requestId: `opencode-${++askCount}`,
+    tool: m.tool,
+    input,
+    action: opencodeToolAction(m.tool, input),
+  };
+}
+
+/**
+ * The plugin file opencode loads from the attempt's config directory: it imports the built
+ * plugin module (./opencode-plugin.ts); when that import fails, it refuses every tool call
+ * instead (opencode would otherwise run without the plugin).
+ */
+function pluginScript(pluginModule: string): string {
+  return [
+    'let loaded;',
+    'let failure;',
+    'try {',
+    `  loaded = await import(${JSON.stringify(pluginModule)});`,
+    '} catch (error) {',
+    '  failure = String(error?.message ?? error);',
+    '}',
+    'export const HacoPlugin = async (ctx) =>',
+    '  loaded',
+    '    ? loaded.HacoPlugin(ctx)',
+    '    : {',
+    "        'tool.execute.before': async () => {",
+    '          throw new Error(`haco ownership plugin failed to load (${failure}); tool call refused`);',
+    '        },',
+    '      };',
+    '',
+  ].join('\n');
 }
 
 /** What opencode says when a `permission` rule refused a tool call (1.18.33). */
@@ -240,15 +318,15 @@ export const OPENCODE_ENV: readonly string[] = [
 /** The executable an attempt starts: the config's `command`, else `opencode` on PATH. */
 const opencodeCommand = (config: OpencodeAgentConfig): string => config.command ?? 'opencode';
 
-/** `OPENCODE_CONFIG_CONTENT` for a config with `base_url`: its provider, priced with `price`. */
-function providerConfig(config: OpencodeAgentConfig, baseUrl: string): string {
+/** The part of `OPENCODE_CONFIG_CONTENT` for a config with `base_url`: its provider, priced with `price`. */
+function providerConfig(config: OpencodeAgentConfig, baseUrl: string): Record<string, unknown> {
   const slash = config.model.indexOf('/');
   const provider = config.model.slice(0, slash);
   const model = config.model.slice(slash + 1);
   const cost = config.price
     ? { cost: { input: config.price.input_per_mtok, output: config.price.output_per_mtok } }
     : {};
-  return JSON.stringify({
+  return {
     model: config.model,
     provider: {
       [provider]: {
@@ -258,7 +336,7 @@ function providerConfig(config: OpencodeAgentConfig, baseUrl: string): string {
         models: { [model]: cost },
       },
     },
-  });
+  };
 }
 
 /**
@@ -275,22 +353,54 @@ export const opencodeAdapter = {
   configSchema: OpencodeAgentSchema,
   example: { type: 'opencode', model: 'anthropic/claude-sonnet-4-5' },
   // Typed as the union: opencode reads no protocol on stdin (its stdin is the pty).
-  completion: { kind: 'protocol', parseLine: parseOpencodeLine } as Completion,
+  completion: {
+    kind: 'protocol',
+    parseLine: parseOpencodeLine,
+    ask: { readRequest: opencodeAskRequest, describePermission: describeAsked },
+  } as Completion,
   envPassthrough: OPENCODE_ENV,
   program: {
     command: opencodeCommand,
     // The package of the `opencode` bin (opencode docs, "Install").
     install: 'npm i -g opencode-ai',
   },
+  // `--session <id>` continues the session with its history (research/agent-clis-offline.md §2.6).
+  canResume: true,
   launch(config, task, ctx) {
-    const args = ['run', '--format', 'json', '-m', config.model, ...(config.args ?? []), ctx.prompt];
+    const session = ctx.resume ? ['--session', ctx.resume.sessionId] : [];
+    const args = [
+      'run',
+      '--format',
+      'json',
+      ...session,
+      '-m',
+      config.model,
+      ...(config.args ?? []),
+      ctx.prompt,
+    ];
+    // haco's plugin asks before every tool. Named in the config content (a `file://` plugin):
+    // an extra config directory would make opencode install its plugin packages there first.
+    const pluginFile = join(ctx.attemptDir, 'opencode-plugin.js');
+    const pluginModule = new URL('./opencode-plugin.js', import.meta.url).href;
+    writeFileSync(pluginFile, pluginScript(pluginModule), { mode: 0o600 });
+    // With `deny`, opencode's own edit rules refuse outside writes too (a second line behind the
+    // plugin); with `breakpoint` they must not, or a write the user approved would still fail.
+    const permission =
+      ctx.outsideWrite === 'breakpoint'
+        ? { edit: 'allow', external_directory: 'deny' }
+        : opencodePermission(task.files);
     const env: Record<string, string> = {
       ...config.env,
-      OPENCODE_PERMISSION: JSON.stringify(opencodePermission(task.files)),
+      OPENCODE_PERMISSION: JSON.stringify(permission),
+      OPENCODE_CONFIG_CONTENT: JSON.stringify({
+        ...(config.base_url ? providerConfig(config, config.base_url) : {}),
+        plugin: [pathToFileURL(pluginFile).href],
+      }),
       OPENCODE_DISABLE_AUTOUPDATE: '1',
+      // Unset (no ask channel): the plugin refuses every tool call.
+      ...(ctx.askSocket === undefined ? {} : { HACO_ASK_SOCKET: ctx.askSocket }),
     };
     if (config.base_url) {
-      env.OPENCODE_CONFIG_CONTENT = providerConfig(config, config.base_url);
       env.OPENCODE_DISABLE_MODELS_FETCH = '1';
     }
     return { command: opencodeCommand(config), args, env };

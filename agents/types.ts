@@ -11,14 +11,39 @@ export interface LaunchContext {
   readonly runId: string;
   /** 1-based attempt number. */
   readonly attempt: number;
-  /** The full prompt haco built (task prompt, owned files, acceptance, previous failure). */
+  /**
+   * The prompt haco built: the full task prompt (task, owned files, acceptance, previous failure),
+   * or, when {@link resume} is set, a short "you were interrupted, continue" message.
+   */
   readonly prompt: string;
   /** Absolute path of a file holding `prompt`. */
   readonly promptFile: string;
   /** Absolute path of a file holding the task as JSON. */
   readonly taskFile: string;
-  /** Absolute path of the attempt's own directory (prompt, transcript, the stdin FIFO live there). */
+  /**
+   * Absolute path of the attempt's own directory (prompt, transcript, the stdin FIFO live there):
+   * `.haco/runs/<run>/<task>/attempt-<n>`, so its parent is the task's directory, shared by the
+   * task's attempts (where an agent keeps state a resumed session needs, e.g. codex's home).
+   */
   readonly attemptDir: string;
+  /**
+   * Set when this attempt continues the agent's own session of an interrupted attempt (only for an
+   * adapter with {@link AgentAdapter.canResume}): `sessionId` is the id the adapter reported in
+   * its `session` signal. The adapter launches the agent so that it resumes that session with
+   * {@link prompt}.
+   */
+  readonly resume?: { readonly sessionId: string };
+  /**
+   * Absolute path of the ask channel's Unix socket (src/orchestrator/ask-server.ts), for agents
+   * whose completion has an {@link AskProtocol}: their hook asks haco there before each tool.
+   */
+  readonly askSocket?: string;
+  /**
+   * The run's `permissions.outside_write`: whether a write outside the task's files is refused at
+   * once or put to the user (an adapter that also has the agent's own rules refuse such writes
+   * must relax them for `breakpoint`, or an approved write would still fail). Default `deny`.
+   */
+  readonly outsideWrite?: 'deny' | 'breakpoint';
 }
 
 /** A process to start in a pty. */
@@ -99,6 +124,23 @@ export interface StdinProtocol {
   describePermission(request: PermissionRequest, decision: PermissionDecision): string;
 }
 
+/**
+ * An agent whose own hook asks haco before each tool through the ask channel (a Unix socket,
+ * protocol in src/orchestrator/ask-server.ts), because its CLI has no stdio permission protocol:
+ * codex's PreToolUse command hook, an opencode plugin. The core listens before the launch and
+ * passes the socket as {@link LaunchContext.askSocket}; each request is decided by the same
+ * permission policy as Claude Code's, breakpoints included (the hook waits for the answer).
+ */
+export interface AskProtocol {
+  /**
+   * Reads one request the hook sent (a parsed JSON value, the shape the adapter's hook writes)
+   * into a permission request; undefined when it is not one (the tool is then refused).
+   */
+  readRequest(message: unknown): PermissionRequest | undefined;
+  /** One line for the worker's pane saying what was asked and answered. */
+  describePermission(request: PermissionRequest, decision: PermissionDecision): string;
+}
+
 /** Which executable an agent type runs, and how a user gets it. */
 export interface AgentProgram<C extends AgentConfigBase = AgentConfigBase> {
   /**
@@ -115,7 +157,8 @@ export interface AgentProgram<C extends AgentConfigBase = AgentConfigBase> {
  * - `exit`: the process exit code says done (0) or failed.
  * - `protocol`: `parseLine` reads each output line and emits signals; a `done` signal ends the
  *   attempt and the core then lets the process exit (or ends it). With `stdin` the agent reads
- *   protocol lines (prompt, permission answers) on a FIFO instead of the terminal.
+ *   protocol lines (prompt, permission answers) on a FIFO instead of the terminal. With `ask` the
+ *   agent's hook asks before each tool on the ask channel (see {@link AskProtocol}).
  */
 export type Completion =
   | { readonly kind: 'exit' }
@@ -124,6 +167,7 @@ export type Completion =
       /** Reads one output line (ANSI and `\r` may remain; the adapter strips what it must). */
       parseLine(line: string): AgentSignal[];
       readonly stdin?: StdinProtocol;
+      readonly ask?: AskProtocol;
     };
 
 /**
@@ -154,6 +198,12 @@ export interface AgentAdapter<C extends AgentConfigBase = AgentConfigBase> {
    * be found or run before anything starts (src/plan/agents-check.ts).
    */
   readonly program: AgentProgram<C>;
+  /**
+   * True when `launch` honours {@link LaunchContext.resume}: an interrupted attempt's session (the
+   * id of its `session` signal) can be continued by the next attempt. Absent: false, the next
+   * attempt starts from nothing with the full prompt.
+   */
+  readonly canResume?: boolean;
   /** Builds the command line for one attempt. */
   launch(config: C, task: TaskSpec, ctx: LaunchContext): LaunchSpec;
 }

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { packageVersion } from '../lib/version.js';
 import { registerDoctorCommand } from './doctor-command.js';
 import { registerLogsCommand } from './logs-command.js';
+import { registerPlanCommand } from './plan-command.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
 import { registerRollbackCommand } from './rollback-command.js';
 import { registerRunCommands } from './run-commands.js';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
       // every bad input.
       process.exit(error.exitCode === 0 ? 0 : 2);
     });
+  registerPlanCommand(program);
   registerRunCommands(program);
   registerStateCommands(program);
   registerRollbackCommand(program);

@@ -169,9 +169,19 @@ export function registerRunCommands(program: Command): void {
     .description('check a plan: schema, dependencies, agents, ownership; every problem on its own line')
     .argument('<plan>', 'plan file (YAML or JSON)')
     .option('--config <file>', 'config file')
-    .action((planFile: string, flags: { config?: string }) =>
+    .option(
+      '--json',
+      'print one JSON object: {file, valid, goal, tasks, routing: [{task, agent, role?, reason}]} (problems still go to stderr, exit 2)',
+    )
+    .action((planFile: string, flags: { config?: string; json?: boolean }) =>
       runCommand(async () => {
         const { plan } = await loadInputs(planFile, flags.config);
+        if (flags.json) {
+          const routing = plan.routing ?? [];
+          const out = { file: planFile, valid: true, goal: plan.goal, tasks: plan.tasks.length, routing };
+          process.stdout.write(`${JSON.stringify(out)}\n`);
+          return ExitCode.completed;
+        }
         process.stdout.write(`${planFile}: valid · ${plan.tasks.length} task(s) · ${plan.goal}\n`);
         return ExitCode.completed;
       }),

@@ -6,6 +6,7 @@ import { ConfigError } from '../lib/errors.js';
 import { describeIssues, describeReadError } from '../lib/issues.js';
 import { parseYamlText } from '../lib/yaml-text.js';
 import { packageRoot } from '../lib/package-root.js';
+import { unknownRoleAgents } from './roles.js';
 import { ConfigSchema, type Config } from './schema.js';
 
 /** The documented default config shipped at the package root. */
@@ -124,6 +125,9 @@ export function loadConfig(sources: ConfigSources = {}): { config: Config; files
         `${layer.shown}: defaults.agent: "${agent}" is not one of the configured agents (${known})`,
       ]);
     }
+    // Likewise a role naming an agent no layer configures (src/config/roles.ts).
+    const badRoles = unknownRoleAgents(config.roles, config.agents);
+    if (badRoles.length) throw new ConfigError(badRoles.map((line) => `${layer.shown}: ${line}`));
     files.push(layer.file);
   }
   if (!config) throw new ConfigError(['built-in config.yaml: missing']);

@@ -3,6 +3,10 @@ import { z } from 'zod';
 import { AGENT_CONFIG_SCHEMAS, AGENT_TYPES } from '../../agents/registry.js';
 import { parseTimeout, TIMEOUT_RANGE } from '../lib/duration.js';
 import { agentConfigUnion, EnvPassthroughSchema } from './agent-fields.js';
+import { RolesSchema } from './roles.js';
+import { SupervisorSchema } from './supervisor.js';
+import { WorkflowSchema } from './workflow.js';
+import { BudgetSchema } from './budget.js';
 
 /**
  * A timeout written as `90s`, `10m`, `1h30m`, `2d` or a number of seconds, from 1 s to 30 days
@@ -87,6 +91,14 @@ export const ConfigSchema = z.strictObject({
   permissions: PermissionsSchema,
   /** Variables of haco's environment verify commands get besides the basics (and `CI=1`). */
   verify_env_passthrough: EnvPassthroughSchema.default(() => []),
+  /** Which agent plays each role, and which role runs each task kind (src/config/roles.ts). */
+  roles: RolesSchema,
+  /** Workflow policies: spec_first, tdd, lint_gate, dependency_guard (src/config/workflow.ts). */
+  workflow: WorkflowSchema,
+  /** Spending limits of a run and of each task, USD (src/config/budget.ts). */
+  budget: BudgetSchema,
+  /** The model that turns a request into a plan, `haco plan` (src/config/supervisor.ts). */
+  supervisor: SupervisorSchema,
 });
 
 /** A validated configuration: durations are in milliseconds. */
@@ -97,3 +109,7 @@ export type AgentConfig = z.output<typeof AgentConfigSchema>;
 export type PermissionsConfig = z.output<typeof PermissionsSchema>;
 /** The agent types this build knows. */
 export type AgentType = AgentConfig['type'];
+export type { RolesConfig, Role, TaskKind } from './roles.js';
+export type { WorkflowConfig } from './workflow.js';
+export type { BudgetConfig } from './budget.js';
+export type { SupervisorConfig, SupervisorProvider } from './supervisor.js';

@@ -127,6 +127,23 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
       ALTER TABLE attempts ADD COLUMN input_tokens INTEGER;
       ALTER TABLE attempts ADD COLUMN output_tokens INTEGER;
     `),
+  // Budgets (issue 8): what each supervisor call (planning, review) of a run used, so a run's
+  // spend is its attempts' costs plus these.
+  (db) =>
+    db.exec(`
+      CREATE TABLE supervisor_calls (
+        id INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        task_id TEXT,
+        purpose TEXT NOT NULL,
+        model TEXT,
+        input_tokens INTEGER,
+        output_tokens INTEGER,
+        cost_usd REAL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX supervisor_calls_run ON supervisor_calls(run_id);
+    `),
 ];
 
 /**

@@ -9,6 +9,7 @@ import { setLongTimeout, type LongTimeout } from '../lib/timer.js';
 import { delay } from '../lib/wait.js';
 import { signalName } from '../sessions/exit-wrapper.js';
 import { startPtySession } from '../sessions/pty-session.js';
+import { startAskServer } from './ask-server.js';
 import type { SessionExit, WorkerSession } from '../sessions/worker-session.js';
 import { MARKER_ENV } from '../sessions/sweep.js';
 import { failureMessage } from './failure.js';
@@ -46,8 +47,9 @@ export interface AgentSessionHooks {
   onStarted(session: WorkerSession): void;
   onSessionId(sessionId: string): void;
   /**
-   * The agent asks before using a tool (only agents with a stdin protocol); the answer is written
-   * to its stdin. The agent waits meanwhile; the attempt's timeout keeps running.
+   * The agent asks before using a tool (agents with a stdin protocol or an ask channel); the answer
+   * is written to its stdin or its hook. The agent waits meanwhile; the attempt's timeout keeps
+   * running.
    */
   onPermission(request: PermissionRequest): Promise<PermissionDecision>;
 }
@@ -73,6 +75,35 @@ export async function runAgentSession(
     onHeld?: (listener: (isHeld: boolean) => void) => () => void;
   },
   hooks: AgentSessionHooks,
+): Promise<AgentOutcome> {
+  const { completion } = adapterFor(agent);
+  const ask = completion.kind === 'protocol' ? completion.ask : undefined;
+  if (!ask) return runSession(agent, task, ctx, hooks, () => undefined);
+  // The agent's hook asks on the ask channel; it listens before the agent starts.
+  let show: (line: string) => void = () => undefined;
+  const server = await startAskServer(async (message) => {
+    const request = ask.readRequest(message);
+    if (!request) return { behavior: 'deny', message: 'haco: unreadable tool request; refused' };
+    const decision = await hooks.onPermission(request);
+    show(ask.describePermission(request, decision));
+    return decision;
+  });
+  try {
+    return await runSession(agent, task, { ...ctx, askSocket: server.path }, hooks, (display) => {
+      show = display;
+    });
+  } finally {
+    // Hooks still waiting get no answer: they refuse.
+    await server.close();
+  }
+}
+
+async function runSession(
+  agent: AgentConfig,
+  task: TaskSpec,
+  ctx: Parameters<typeof runAgentSession>[2],
+  hooks: AgentSessionHooks,
+  onDisplay: (display: (line: string) => void) => void,
 ): Promise<AgentOutcome> {
   const adapter = adapterFor(agent);
   const spec = adapter.launch(agent, task, ctx);
@@ -135,6 +166,9 @@ export async function runAgentSession(
             },
           }
         : { kind: 'screen' },
+  });
+  onDisplay((line) => {
+    if (!session.isExited) session.display(`${line}\n`);
   });
   if (stdin) for (const line of stdin.initialInput(task, ctx)) session.writeInput(line);
   hooks.onStarted(session);

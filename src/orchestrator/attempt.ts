@@ -8,12 +8,12 @@ import type { Plan, TaskSpec } from '../plan/schema.js';
 import type { WorkerSession } from '../sessions/worker-session.js';
 import { newMarker, sweepMarked } from '../sessions/sweep.js';
 import type { Workspace } from '../workspace/git.js';
-import { runAgentSession, type AgentOutcome } from './agent-session.js';
-import { buildPrompt } from './prompt.js';
+import { ATTEMPT_STAGES, type AttemptCtx } from './attempt-stages.js';
 import type { RunRecorder } from './recorder.js';
+import { startAttempt } from './resume-session.js';
 import type { AttemptStatus } from './types.js';
-import { usageColumns } from './usage.js';
-import { runVerify } from './verify.js';
+import type { Reviewer } from './review.js';
+import { runStages } from './stages.js';
 import type { ViolationGuard } from './violations.js';
 
 /** The live session of a task's current (or last) attempt, for panes. */
@@ -48,16 +48,23 @@ export interface AttemptEnv {
   watchMarker(runId: string, marker: string): void;
   /** Hears the task's agent being held at an ownership violation and let go; returns unsubscribe. */
   onHeld?(taskId: string, listener: (isHeld: boolean) => void): () => void;
+  /** True on the dashboard (a stage's breakpoint waits for its answer); false or absent headless. */
+  isInteractive?(): boolean;
+  /** The supervisor's reviewer for the review stage; absent: no review (see reviewModeOf). */
+  readonly reviewer?: Reviewer;
 }
 
 /** How an attempt ended: accepted, failed (with the output the retry prompt carries) or stopped. */
 export type AttemptResult =
-  { readonly ok: true } | { readonly ok: false; readonly failure: string } | 'interrupted';
+  | { readonly ok: true }
+  | { readonly ok: false; readonly failure: string; readonly isFinal?: true }
+  | 'interrupted';
 
 /**
  * One attempt of a task: writes its prompt and task files under `.haco/runs/RUN/TASK/attempt-N/`,
- * runs the agent session, waits for every write to be judged, verifies, and commits the task's own
- * paths alone (`haco(<task-id>): <title>`).
+ * then runs its stages (attempt-stages.ts): the agent session, the ownership settle (every write
+ * judged), verify, the policy gates, review, and the commit of the task's own paths alone
+ * (`haco(<task-id>): <title>`). The first stage that does not go on decides how it ends.
  */
 export async function runAttempt(
   env: AttemptEnv,
@@ -72,7 +79,9 @@ export async function runAttempt(
   const attemptDir = join(workspace.root, '.haco', 'runs', runId, task.id, `attempt-${n}`);
   // Only the user may read what haco keeps (prompts, transcripts): directories 700, files 600.
   mkdirSync(attemptDir, { recursive: true, mode: 0o700 });
-  const prompt = buildPrompt(plan.goal, task, previousFailure);
+  // The full prompt, or a short one continuing an interrupted attempt's agent session.
+  const start = startAttempt(rec, runId, plan.goal, task, n, config.agents[task.agent], previousFailure);
+  const { prompt } = start;
   const promptFile = join(attemptDir, 'prompt.md');
   const taskFile = join(attemptDir, 'task.json');
   writeFileSync(promptFile, prompt, { mode: 0o600 });
@@ -110,6 +119,8 @@ export async function runAttempt(
       taskFile,
       transcriptFile,
       attemptDir,
+      ...(start.resume ? { resume: start.resume } : {}),
+      outsideWrite: config.permissions.outside_write,
       abort: env.signalFor(task.id),
       marker,
       onHeld: (listener) => env.onHeld?.(task.id, listener) ?? (() => undefined),
@@ -129,105 +140,24 @@ async function attemptBody(
   n: number,
   attemptId: number,
   end: (status: AttemptStatus, error?: string) => void,
-  ctx: Parameters<typeof runAgentSession>[2] & { marker: string },
+  session: AttemptCtx['session'],
 ): Promise<AttemptResult> {
-  const { rec, workspace } = env;
-  const agent = config.agents[task.agent];
-  if (!agent) throw new Error(`agent ${task.agent} is not configured`);
-  let outcome: AgentOutcome;
-  try {
-    outcome = await runAgentSession(agent, task, ctx, {
-      // The hooks run inside the session's event handlers: a failed write there (disk full) goes
-      // to env.fault, which stops the run, and never escapes as an uncaught exception.
-      onStarted: (session) => {
-        session.onTranscriptError((error) => env.fault(error));
-        env.sessions.get(task.id)?.session.dispose();
-        env.sessions.set(task.id, { runId, taskId: task.id, attempt: n, session });
-        try {
-          if (session.pid !== undefined) rec.db.updateAttempt(attemptId, { pid: session.pid });
-          const where = session.pid === undefined ? 'no process' : `pid ${session.pid}`;
-          rec.log(runId, task.id, `attempt ${n} started (${task.agent}, ${where})`);
-        } catch (error) {
-          env.fault(error);
-        }
-        rec.events.emit('attempt:started', {
-          runId,
-          taskId: task.id,
-          attempt: n,
-          ...(session.pid === undefined ? {} : { pid: session.pid }),
-        });
-      },
-      onSessionId: (sessionId) => {
-        try {
-          rec.db.updateAttempt(attemptId, { sessionId });
-        } catch (error) {
-          env.fault(error);
-        }
-      },
-      onPermission: (request) => env.askPermission(runId, task, request),
-    });
-  } catch (error) {
-    await sweepMarked({ exact: ctx.marker });
-    const reason = `cannot start agent "${task.agent}": ${(error as Error).message}`;
-    end('failed', reason);
-    return { ok: false, failure: reason };
+  const ctx: AttemptCtx = { env, runId, config, task, n, attemptId, session, verifyOutput: '' };
+  const { result } = await runStages(ATTEMPT_STAGES, ctx);
+  switch (result.kind) {
+    case 'go':
+      end('passed');
+      env.rec.taskStatus(runId, task.id, 'done', { commitSha: ctx.commitSha ?? null });
+      return { ok: true };
+    case 'send_back':
+      end(result.status ?? 'failed', result.reason);
+      return { ok: false, failure: result.feedback };
+    case 'breakpoint':
+    case 'interrupted':
+      end('interrupted', result.reason);
+      return 'interrupted';
+    case 'stop':
+      end('failed', result.reason);
+      return { ok: false, failure: result.reason, isFinal: true };
   }
-  rec.db.updateAttempt(attemptId, {
-    agentEndedAt: rec.now(),
-    exitCode: 'exitCode' in outcome ? outcome.exitCode : null,
-    signal: 'signal' in outcome ? outcome.signal : null,
-    ...(outcome.kind === 'done' ? usageColumns(outcome.costUsd, outcome.usage, agent.price) : {}),
-  });
-  // The agent's process group is gone; its descendants in other sessions go too, before any
-  // write is judged (a setsid child would keep writing).
-  await sweepMarked({ exact: ctx.marker });
-  // Every write the agent made must be judged before its work is accepted: its own files are
-  // taken as they are, and anything else it wrote shows up within the settle time.
-  await env.guard()?.acceptOwned(task.files);
-  await env.guard()?.settle();
-  // A violation it is suspected of (or one about its files) is answered first: on the dashboard
-  // the attempt waits; headless it stops, and reruns after the answer.
-  const verdict = (await env.guard()?.verdictFor(task.id, ctx.abort)) ?? { kind: 'go' };
-  if (verdict.kind === 'interrupted') {
-    end('interrupted', 'stopped at an ownership_violation breakpoint');
-    return 'interrupted';
-  }
-  if (verdict.kind === 'reverted') {
-    end('failed', verdict.reason);
-    return { ok: false, failure: verdict.reason };
-  }
-  if (outcome.kind === 'interrupted') {
-    end('interrupted', outcome.reason);
-    return 'interrupted';
-  }
-  if (outcome.kind !== 'done') {
-    end(outcome.kind === 'timed_out' ? 'timed_out' : 'failed', outcome.reason);
-    return { ok: false, failure: outcome.reason };
-  }
-  rec.db.updateAttempt(attemptId, { status: 'verifying' });
-  rec.taskStatus(runId, task.id, 'verifying');
-  const verify = await runVerify(
-    task.verify,
-    workspace.root,
-    config.defaults.verify_timeout,
-    ctx.marker,
-    config.verify_env_passthrough,
-  );
-  rec.db.updateAttempt(attemptId, { verifyOutput: verify.output });
-  if (!verify.ok) {
-    end('failed', 'verification failed');
-    return { ok: false, failure: verify.output };
-  }
-  // Paths granted to the task while it ran (an approved violation) are its own too.
-  const files = [...new Set([...task.files, ...rec.db.claims.granted(runId, task.id)])];
-  await env.guard()?.acceptOwned(files);
-  const commit = await env.commitLock.run(async () => {
-    const paths = await workspace.changedFiles(files);
-    const sha = await workspace.commitPaths(paths, `haco(${task.id}): ${task.title}`);
-    env.guard()?.ownCommit(sha); // the ref it moved is haco's own change, not a violation
-    return sha;
-  });
-  end('passed');
-  rec.taskStatus(runId, task.id, 'done', { commitSha: commit });
-  return { ok: true };
 }

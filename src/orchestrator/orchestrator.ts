@@ -10,6 +10,7 @@ import { TypedEmitter } from '../lib/typed-emitter.js';
 import { Mutex } from '../lib/wait.js';
 import type { OwnershipLedger } from '../ownership/ledger.js';
 import type { Plan, TaskSpec } from '../plan/schema.js';
+import { routingLine } from '../plan/routing.js';
 import { Reaper } from '../sessions/reaper.js';
 import { runMarkerPrefix, sweepMarked } from '../sessions/sweep.js';
 import { Workspace } from '../workspace/git.js';
@@ -20,6 +21,7 @@ import { recoverCrashedTasks, sweepRun } from './recovery.js';
 import { recordLeft, rollbackRun } from './rollback.js';
 import type { CoreEvents } from './events.js';
 import { askPermission, type PermissionDesk } from './permissions.js';
+import { budgetOf, rejectBudget, spendOf, withinBudget, type RunSpend } from './budget.js';
 import { RunRecorder } from './recorder.js';
 import { reopenFailedRun } from './reopen.js';
 import { readyTasks, recoverInterrupted } from './scheduler.js';
@@ -107,6 +109,8 @@ export class Orchestrator {
   private wake: () => void = () => undefined;
   /** The live (unredacted) config of each run this process created or resumed. */
   private readonly liveConfigs = new Map<string, Config>();
+  /** Each run's `budget.run_usd` (null: none), once read (see spend). */
+  private readonly budgets = new Map<string, number | null>();
   /** The repository lease, taken by the first command that changes a run; released by close(). */
   private lease: Lease | undefined;
   /** Kills this process's agents if it dies; started with the first attempt. */
@@ -149,6 +153,7 @@ export class Orchestrator {
         if (!this.onFault(error)) throw error;
       },
       onHeld: (taskId, listener) => this.holds.onChange(taskId, listener),
+      isInteractive: () => this.isInteractive,
       watchMarker: (runId, marker) => {
         this.reaper ??= Reaper.start((reason) => {
           if (this.db.db.open) this.rec.log(runId, null, reason);
@@ -242,6 +247,8 @@ export class Orchestrator {
       now: this.now(),
     });
     this.liveConfigs.set(runId, config);
+    // Why each task runs on its agent (src/plan/routing.ts), for `haco logs`.
+    for (const decision of plan.routing ?? []) this.rec.log(runId, decision.task, routingLine(decision));
     const message = `approve the plan "${plan.goal}": ${plan.tasks.length} task(s)`;
     const bp = this.rec.openBreakpoint(runId, null, 'plan_approval', message);
     if (options.autoApprove) await this.answer(runId, bp.id, 'approve', options.approvedBy ?? 'auto');
@@ -297,6 +304,7 @@ export class Orchestrator {
     if (target.kind === 'ownership_violation') {
       await settleViolation(this.db, this.repoRoot, this.guard, runId, target, answer, this.now());
     }
+    if (target.kind === 'budget_exceeded' && answer === 'reject') rejectBudget(this.rec, runId, target);
     this.db.answerBreakpoint(target.id, answer, by, this.now());
     const answered = this.db.getBreakpoints(runId).find((b) => b.id === target.id) ?? target;
     this.rec.log(
@@ -322,6 +330,19 @@ export class Orchestrator {
     return rollbackRun(this.db, this.workspace, runId, ...rest);
   }
 
+  /**
+   * What a run spent against its budget (see spendOf), USD; the budget is read once per run (the
+   * dashboard asks at every refresh).
+   */
+  spend(runId: string): RunSpend {
+    let budget = this.budgets.get(runId);
+    if (budget === undefined) {
+      budget = budgetOf(this.configOf(runId)).run_usd;
+      this.budgets.set(runId, budget);
+    }
+    return { spendUsd: spendOf(this.db, runId), budgetUsd: budget };
+  }
+
   /** The `--json` summary of a run. */
   summary(runId: string): RunSummary {
     return summarizeRun(this.db, runId, this.now());
@@ -337,6 +358,7 @@ export class Orchestrator {
     await this.holdLease(runId);
     if (options.config) {
       this.liveConfigs.set(runId, options.config);
+      this.budgets.delete(runId);
       this.db.addSecrets(secretValues(options.config));
       if (options.configLayers) this.db.setRunConfig(runId, options.config, options.configLayers);
     }
@@ -417,6 +439,9 @@ export class Orchestrator {
         continue;
       }
       if (run.status !== 'running') this.rec.runStatus(runId, 'running');
+      // Past the run's budget nothing new starts until a budget_exceeded breakpoint is answered.
+      const isWaiting = this.db.getTasks(runId).some((t) => t.status === 'pending' || t.status === 'ready');
+      if (isWaiting && !withinBudget(this.rec, runId, this.configOf(runId).budget)) continue;
       this.schedule(runId, run.concurrency);
       const tasks = this.db.getTasks(runId);
       if (tasks.every((t) => TERMINAL_TASK.has(t.status)) && this.running.size === 0) {
@@ -426,6 +451,11 @@ export class Orchestrator {
       }
       await this.nextChange();
     }
+  }
+
+  /** The live config of a run this process drives, else the copy stored with it. */
+  private configOf(runId: string): Config {
+    return this.liveConfigs.get(runId) ?? this.db.runInputs(runId).config;
   }
 
   private nextChange(): Promise<void> {
@@ -476,6 +506,10 @@ export class Orchestrator {
     let n = all.length;
     for (let used = counted.length; used <= task.retries; used++) {
       if (this.abort.signal.aborted) return this.rec.taskStatus(runId, task.id, 'pending');
+      // Each attempt is new spending: past the run's or the task's budget the task waits (pending).
+      if (!withinBudget(this.rec, runId, config.budget, task.id)) {
+        return this.rec.taskStatus(runId, task.id, 'pending');
+      }
       if (used > counted.length) this.rec.taskStatus(runId, task.id, 'running');
       n += 1;
       // What the attempt left is recorded even when it throws: rollback keeps anything else.
@@ -485,6 +519,7 @@ export class Orchestrator {
       if (result === 'interrupted') return this.rec.taskStatus(runId, task.id, 'pending');
       if (result.ok) return;
       failure = result.failure;
+      if (result.isFinal) break;
     }
     this.rec.taskStatus(runId, task.id, 'failed', { error: taskError(failure ?? 'failed') });
   }

@@ -1,4 +1,5 @@
 import type { RunRecorder } from './recorder.js';
+import { STOPPED_DURING_ATTEMPT } from './resume-session.js';
 import type { TaskRow } from './types.js';
 
 const DEAD: ReadonlySet<string> = new Set(['failed', 'skipped', 'rolled_back']);
@@ -48,7 +49,7 @@ export function recoverInterrupted(
       rec.db.updateAttempt(a.id, {
         status: 'interrupted',
         endedAt: rec.now(),
-        error: 'haco stopped during the attempt',
+        error: STOPPED_DURING_ATTEMPT,
       });
     }
     rec.taskStatus(runId, task.id, 'pending');

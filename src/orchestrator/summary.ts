@@ -3,6 +3,7 @@ import { taskChanges, type ChangedFile } from '../workspace/changes.js';
 import type { Workspace } from '../workspace/git.js';
 import { isRunHeldLive } from './lease.js';
 import type { RunSummary } from './types.js';
+import { budgetOf, spendOf } from './budget.js';
 import { sumUsage } from './usage.js';
 
 /**
@@ -30,7 +31,8 @@ export async function runChanges(
  * Builds the `--json` object of `haco run` / `haco status` from the database (a `running` run
  * whose lease holder died is reported `interrupted`):
  * `{run_id, status, goal, tasks: [{id, status, attempts, commit, changed_files?, tokens: {input, output}, cost_usd}], breakpoints:
- * [{id, kind, task, message, status, answers}], cost_usd, duration_ms}`.
+ * [{id, kind, task, message, status, answers}], cost_usd, spend_usd, budget: {run_usd, task_usd},
+ * duration_ms}`.
  * @param changes from `runChanges`; when given, every task gets `changed_files` (`[]` when absent)
  * @throws Error when the run does not exist
  */
@@ -67,6 +69,8 @@ export function summarizeRun(
       answers: b.answers,
     })),
     cost_usd: Math.round(attempts.reduce((sum, a) => sum + (a.costUsd ?? 0), 0) * 1e6) / 1e6,
+    spend_usd: spendOf(db, runId),
+    budget: budgetOf(db.runInputs(runId).config),
     duration_ms: (run.endedAt ?? now) - start,
   };
 }

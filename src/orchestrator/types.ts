@@ -32,7 +32,8 @@ export type BreakpointKind =
   | 'agent_permission'
   | 'agent_needs_input'
   | 'budget_exceeded'
-  | 'task_timeout';
+  | 'task_timeout'
+  | 'dependency_added';
 
 /** `kept`: an ownership violation the user kept as their own (see BreakpointAnswer). */
 export type BreakpointStatus = 'pending' | 'approved' | 'rejected' | 'kept';
@@ -170,6 +171,10 @@ export interface RunSummary {
   }>;
   /** Sum of every attempt's reported cost, USD. */
   cost_usd: number;
+  /** What counts against the run's budget: every attempt's cost plus the supervisor's calls, USD. */
+  spend_usd: number;
+  /** The run's config `budget`, USD; null: no limit. */
+  budget: { run_usd: number | null; task_usd: number | null };
   /** From the run's first start to its end (or now), ms. */
   duration_ms: number;
 }

@@ -91,3 +91,9 @@ export function formatUsage(input: number, output: number, costUsd: number | nul
   if (costUsd !== null) parts.push(`$${costUsd.toFixed(2)}`);
   return parts.length ? parts.join(' ') : undefined;
 }
+
+/** `$0.42 / $1.00`: spend against a budget (just the spend without one). */
+export function formatSpend(spendUsd: number, budgetUsd: number | null): string {
+  const spend = `$${spendUsd.toFixed(2)}`;
+  return budgetUsd === null ? spend : `${spend} / $${budgetUsd.toFixed(2)}`;
+}

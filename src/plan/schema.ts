@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { ROLES, TASK_KINDS, type Role, type TaskKind } from '../config/roles.js';
 import { DurationSchema } from '../config/schema.js';
 
 /** A task id: letters, digits, `-`, `_`, `.`; used in commit messages and file names. */
@@ -17,8 +18,12 @@ export const PlanTaskSchema = z.strictObject({
   id: TaskIdSchema,
   /** One line for the dashboard and the commit message; default: the id. */
   title: z.string().min(1).optional(),
-  /** Name of a configured agent; default: `defaults.agent` from the config. */
+  /** Name of a configured agent; default: by `role`, else by `kind`, else `defaults.agent` (src/plan/routing.ts). */
   agent: z.string().min(1).optional(),
+  /** A role (config `roles:`) instead of an agent; not together with `agent`. */
+  role: z.enum(ROLES).optional(),
+  /** What the task is for; picks the role when neither `agent` nor `role` is given, and the workflow policies read it. */
+  kind: z.enum(TASK_KINDS).optional(),
   /** Paths (files, directories ending in `/`, or globs) the task owns, relative to the repo root. */
   files: z.array(z.string().min(1)).min(1, 'a task must own at least one path'),
   depends_on: z.array(z.string()).default([]),
@@ -31,6 +36,11 @@ export const PlanTaskSchema = z.strictObject({
   timeout: DurationSchema.optional(),
   /** Extra attempts after a failed verification; default from the config. */
   retries: z.int(WHOLE_0_20).min(0, WHOLE_0_20).max(20, WHOLE_0_20).optional(),
+  /**
+   * Packages the task may add to a dependency manifest (package.json, requirements*.txt,
+   * pyproject.toml, go.mod, Cargo.toml) without a `dependency_added` breakpoint.
+   */
+  dependencies: z.array(z.string().trim().min(1)).default([]),
 });
 
 /** A plan file: `version: 1`, a goal and at least one task. */
@@ -53,6 +63,10 @@ export interface TaskSpec {
   readonly title: string;
   /** Name of the configured agent that runs it. */
   readonly agent: string;
+  /** The role it was routed by, when a role picked the agent. */
+  readonly role?: Role;
+  /** Its `kind:` as written in the plan. */
+  readonly kind?: TaskKind;
   /** Normalised owned paths (no leading `./`; directories as `dir/**`). */
   readonly files: readonly string[];
   readonly dependsOn: readonly string[];
@@ -63,6 +77,20 @@ export interface TaskSpec {
   readonly timeoutMs: number;
   /** Extra attempts after a failed verification. */
   readonly retries: number;
+  /** Packages the task declared it adds (the dependency guard lets these through); absent: none. */
+  readonly dependencies?: readonly string[];
+}
+
+/**
+ * Why a task runs on its agent, e.g. `{task: 'api', agent: 'codex', role: 'implementer', reason:
+ * 'role implementer from kind implementation'}`; logged when a run starts.
+ */
+export interface RoutingDecision {
+  readonly task: string;
+  readonly agent: string;
+  readonly role?: Role;
+  /** `agent named in plan`, `role R named in plan`, `role R from kind K`, or ending in `defaults.agent`. */
+  readonly reason: string;
 }
 
 /** A validated plan, ready to run. */
@@ -70,4 +98,6 @@ export interface Plan {
   readonly version: 1;
   readonly goal: string;
   readonly tasks: readonly TaskSpec[];
+  /** One routing decision per task, in task order (absent in plans stored before roles). */
+  readonly routing?: readonly RoutingDecision[];
 }

@@ -3,8 +3,10 @@ import { PlanError } from '../lib/errors.js';
 import { describeIssues, type IssueLine } from '../lib/issues.js';
 import { firstOverlap, normaliseOwnedPath } from '../ownership/paths.js';
 import { readPlanData } from './load.js';
+import { workflowProblems } from './policies.js';
 import { repoOwnershipProblems, type OwnedPatterns } from './repo-rules.js';
-import { PlanSchema, type ParsedPlan, type Plan, type TaskSpec } from './schema.js';
+import { routeTask } from './routing.js';
+import { PlanSchema, type ParsedPlan, type Plan, type RoutingDecision, type TaskSpec } from './schema.js';
 
 /** One validation problem: where (`tasks[1].files[0]`) and what. */
 export type PlanProblem = IssueLine;
@@ -53,12 +55,15 @@ export function ancestorsOf(deps: ReadonlyMap<string, readonly string[]>): Map<s
 
 /**
  * Validates parsed plan data against the schema and the semantic rules: unique ids, known
- * dependencies, no cycle, known agents, owned paths of this repository (`repoOwnershipProblems`:
+ * dependencies, no cycle, each task routed to a known agent (routing.ts: agent, role, kind or
+ * defaults.agent; not both agent and role), owned paths of this repository (`repoOwnershipProblems`:
  * no symlink out of `repoRoot`, into `.git/` or `.haco/` or onto another task's paths, nothing in
  * a submodule or nested repository), and no overlapping ownership between tasks that could run
  * at the same time. Schema problems are reported alone, since the other rules need a well-formed
- * plan; overlaps are only checked once the dependencies have no cycle.
+ * plan; overlaps and the workflow policies (`spec_first`, `tdd`: policies.ts) are only checked
+ * once the dependencies have no cycle.
  * @returns every problem found (empty when the plan is valid) and, when valid, the resolved plan
+ *   with one routing decision per task
  */
 export function checkPlan(
   data: unknown,
@@ -83,6 +88,7 @@ export function checkPlan(
   const patterns = new Map<string, string[]>();
   const specs: TaskSpec[] = [];
   const ownedByTask: OwnedPatterns[] = [];
+  const routing: RoutingDecision[] = [];
   plan.tasks.forEach((task, i) => {
     const at = `tasks[${i}]`;
     task.depends_on.forEach((dep, d) => {
@@ -91,16 +97,11 @@ export function checkPlan(
       else if (!firstIndex.has(dep))
         problems.push({ path: `${at}.depends_on[${d}]`, message: `unknown task "${dep}"` });
     });
-    const agent = task.agent ?? config.defaults.agent;
-    if (agent === undefined)
-      problems.push({ path: `${at}.agent`, message: 'no agent given and config has no defaults.agent' });
-    else if (!(agent in config.agents)) {
-      const known = Object.keys(config.agents).join(', ') || 'none';
-      problems.push({
-        path: task.agent ? `${at}.agent` : `${at}`,
-        message: `unknown agent "${agent}" (configured: ${known})`,
-      });
-    }
+    // Agent, role, kind or defaults.agent (routing.ts).
+    const routed = routeTask(task, at, config);
+    if ('problems' in routed) problems.push(...routed.problems);
+    else routing.push(routed.decision);
+    const decision = 'decision' in routed ? routed.decision : undefined;
     const owned: string[] = [];
     const ownedAt: OwnedPatterns['patterns'][number][] = [];
     task.files.forEach((raw, f) => {
@@ -120,7 +121,9 @@ export function checkPlan(
     specs.push({
       id: task.id,
       title: task.title ?? task.id,
-      agent: agent ?? '',
+      agent: decision?.agent ?? '',
+      ...(decision?.role === undefined ? {} : { role: decision.role }),
+      ...(task.kind === undefined ? {} : { kind: task.kind }),
       files: owned,
       dependsOn: task.depends_on,
       prompt: task.prompt,
@@ -128,6 +131,7 @@ export function checkPlan(
       verify: task.verify,
       timeoutMs: task.timeout ?? config.defaults.timeout,
       retries: task.retries ?? config.defaults.retries,
+      ...(task.dependencies.length ? { dependencies: task.dependencies } : {}),
     });
   });
   // Symlinks, submodules and nested repositories along owned paths (repo-rules.ts).
@@ -140,8 +144,20 @@ export function checkPlan(
       message: `dependency cycle: ${cycle.join(' -> ')}`,
     });
   }
-  if (cycles.length === 0) problems.push(...overlapProblems([...deps.keys()], deps, patterns, firstIndex));
-  return problems.length ? { problems } : { problems, plan: { version: 1, goal: plan.goal, tasks: specs } };
+  if (cycles.length === 0) {
+    problems.push(...overlapProblems([...deps.keys()], deps, patterns, firstIndex));
+    // spec_first and tdd (policies.ts).
+    const policyTasks = plan.tasks.map((t, index) => ({
+      id: t.id,
+      index,
+      kind: t.kind,
+      files: patterns.get(t.id) ?? [],
+    }));
+    problems.push(...workflowProblems(policyTasks, ancestorsOf(deps), config.workflow));
+  }
+  return problems.length
+    ? { problems }
+    : { problems, plan: { version: 1, goal: plan.goal, tasks: specs, routing } };
 }
 
 function overlapProblems(

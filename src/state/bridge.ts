@@ -3,6 +3,7 @@ import { assertNever, HacoError } from '../lib/errors.js';
 import type { TypedEmitter } from '../lib/typed-emitter.js';
 import type { CoreEvents } from '../orchestrator/events.js';
 import type { BreakpointAnswer } from '../orchestrator/types.js';
+import type { RunSpend } from '../orchestrator/budget.js';
 import { sumUsage } from '../orchestrator/usage.js';
 import type { WorkerSession } from '../sessions/worker-session.js';
 import { DiffFeed, type DiffFeedTiming, type DiffLoader } from './diff-feed.js';
@@ -26,6 +27,8 @@ export interface BridgeCore {
   readonly events: Pick<TypedEmitter<CoreEvents>, 'on'>;
   readonly sessions: ReadonlyMap<string, BridgeSession>;
   readonly db: Pick<StateDb, 'getRun' | 'getTasks' | 'getAttempts' | 'getBreakpoints'>;
+  /** What the run spent against its budget (the orchestrator's; absent: the attempts' cost alone). */
+  spend?(runId: string): RunSpend;
   answer(runId: string, breakpointId: number | undefined, answer: BreakpointAnswer, by: string): unknown;
   interrupt(): void;
 }
@@ -193,7 +196,13 @@ function readRun(core: BridgeCore, runId: string, attempts: Attempts): RunView |
     costUsd: cost_usd ?? 0,
     inputTokens: tokens.input,
     outputTokens: tokens.output,
+    ...spendView(core, runId),
   };
+}
+
+function spendView(core: BridgeCore, runId: string): Pick<RunView, 'spendUsd' | 'budgetUsd'> {
+  const spend = core.spend?.(runId);
+  return spend ? { spendUsd: spend.spendUsd, budgetUsd: spend.budgetUsd } : {};
 }
 
 function readTasks(core: BridgeCore, runId: string, attempts: Attempts): TaskView[] {

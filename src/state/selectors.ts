@@ -1,6 +1,6 @@
 import { formatDuration } from '../lib/duration.js';
 import type { BreakpointAnswer, BreakpointKind, RunStatus, TaskStatus } from '../orchestrator/types.js';
-import { formatTokens, formatUsage } from '../orchestrator/usage.js';
+import { formatSpend, formatTokens, formatUsage } from '../orchestrator/usage.js';
 import { diffPaneView, type DiffPaneView } from './diff-lines.js';
 import {
   chooseWorkers,
@@ -251,7 +251,7 @@ export function selectBreakpointBar(s: DashboardData): BreakpointBarView | undef
 
 /**
  * "run 7f3a5b2c · running · 1/4 done · $0.00 · 12.3k/1.1k tok · 3m05s" (tokens once an attempt
- * reported them; "run completed · …" once it ended).
+ * reported them; "$0.42 / $1.00" with a run budget; "run completed · …" once it ended).
  */
 export function selectStatusLine(s: DashboardData): StatusLineView {
   const run = s.run;
@@ -263,7 +263,9 @@ export function selectStatusLine(s: DashboardData): StatusLineView {
     run.inputTokens || run.outputTokens
       ? [`${formatTokens(run.inputTokens)}/${formatTokens(run.outputTokens)} tok`]
       : [];
-  const cost = [`$${run.costUsd.toFixed(2)}`, ...tokens].join(' · ');
+  // Spend against the run's budget when it has one ("$0.42 / $1.00").
+  const spend = formatSpend(run.spendUsd ?? run.costUsd, run.budgetUsd ?? null);
+  const cost = [spend, ...tokens].join(' · ');
   if (s.final) {
     return {
       head: s.final.message,

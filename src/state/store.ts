@@ -13,6 +13,10 @@ export interface RunView {
   readonly endedAt: number | null;
   /** Sum of every attempt's reported cost, USD. */
   readonly costUsd: number;
+  /** What counts against the budget (attempts plus supervisor calls), USD; absent: `costUsd`. */
+  readonly spendUsd?: number;
+  /** The run's config `budget.run_usd`, USD; null or absent: no limit. */
+  readonly budgetUsd?: number | null;
   /** Tokens of every attempt so far. */
   readonly inputTokens: number;
   readonly outputTokens: number;

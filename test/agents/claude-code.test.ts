@@ -191,6 +191,18 @@ describe('claudeCodeAdapter.launch', () => {
     expect(spec.args).not.toContain(ctx.prompt);
   });
 
+  it('resumes a session with --resume <session_id>, the prompt still on stdin', () => {
+    expect(claudeCodeAdapter.canResume).toBe(true);
+    const resumed = { ...ctx, prompt: 'go on', resume: { sessionId: 'sess-1' } };
+    const spec = claudeCodeAdapter.launch({ type: 'claude-code' }, task, resumed);
+    expect(spec.args.slice(6, 8)).toEqual(['--resume', 'sess-1']);
+    expect(spec.args).not.toContain('go on');
+    expect(JSON.parse(claudeStdin.initialInput(task, resumed)[0]!)).toMatchObject({
+      message: { role: 'user', content: 'go on' },
+    });
+    expect(claudeCodeAdapter.launch({ type: 'claude-code' }, task, ctx).args).not.toContain('--resume');
+  });
+
   it('sends the prompt as one stream-json user message', () => {
     const lines = claudeStdin.initialInput(task, ctx);
     expect(lines).toHaveLength(1);

@@ -1,12 +1,15 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
+import { execa } from 'execa';
 import { describe, expect, it, type TestContext } from 'vitest';
 
-import { codexHookDecision, patchTargets } from '../../agents/codex-hook.js';
-import { codexAdapter, parseCodexLine } from '../../agents/codex.js';
+import { patchTargets } from '../../agents/codex-hook.js';
+import { codexAdapter, codexAskRequest, parseCodexLine } from '../../agents/codex.js';
+import { startAskServer } from '../../src/orchestrator/ask-server.js';
+import { decidePermission, taskPermissionPolicy } from '../../src/ownership/permission-policy.js';
 import { AgentConfigSchema } from '../../src/config/schema.js';
 import type { TaskSpec } from '../../src/plan/schema.js';
 import { PROJECT_ROOT } from '../helpers/repo.js';
@@ -25,30 +28,50 @@ describe('codex PreToolUse hook decision', () => {
     expect(patchTargets('ls -la')).toEqual([]);
   });
 
-  it('allows owned paths (exact, dir/**, globs) and denies the rest, naming the owned files', () => {
+  it('reads hook requests into actions the permission policy decides: owned writes pass, others are refused naming the owned files', () => {
     const owned = ['mine.txt', 'src/**', 'lib/*.{js,ts}'];
-    const decide = (headers: string[], cwd = ROOT): string | undefined =>
-      codexHookDecision(
-        { tool_name: 'apply_patch', tool_input: { command: patch(...headers) }, cwd },
-        owned,
-        ROOT,
-      );
+    const policy = taskPermissionPolicy(ROOT, owned, undefined);
+    const decide = (tool: string, command: string, cwd: string | undefined = ROOT) => {
+      const request = codexAskRequest({ tool, input: { command }, ...(cwd ? { cwd } : {}) });
+      if (!request) throw new Error('unread');
+      return decidePermission(request, policy);
+    };
+    const allowed = { decision: { behavior: 'allow' } };
     expect(
-      decide(['*** Add File: mine.txt', '*** Update File: src/deep/x.ts', '*** Add File: lib/a.ts']),
-    ).toBe(undefined);
-    expect(decide(['*** Add File: /repo/src/abs.ts'])).toBe(undefined);
-    expect(decide(['*** Add File: x.txt'], '/repo/src')).toBe(undefined); // relative to codex's cwd
-    expect(decide(['*** Add File: lib/a.md'])).toBe(
-      "haco: this task may only write mine.txt, src/**, lib/*.{js,ts}; not lib/a.md. Write only the task's own files.",
+      decide(
+        'apply_patch',
+        patch('*** Add File: mine.txt', '*** Update File: src/deep/x.ts', '*** Add File: lib/a.ts'),
+      ),
+    ).toEqual(allowed);
+    expect(decide('apply_patch', patch('*** Add File: /repo/src/abs.ts'))).toEqual(allowed);
+    expect(decide('apply_patch', patch('*** Add File: x.txt'), '/repo/src')).toEqual(allowed); // relative to codex's cwd
+    expect(decide('apply_patch', patch('*** Add File: lib/a.md'))).toEqual({
+      decision: {
+        behavior: 'deny',
+        message:
+          "haco: lib/a.md is outside this task's files; you own: mine.txt, src/**, lib/*.{js,ts}. Change only those.",
+      },
+    });
+    expect(
+      JSON.stringify(decide('apply_patch', patch('*** Update File: src/a.ts', '*** Move to: other.ts'))),
+    ).toContain('other.ts is outside');
+    expect(JSON.stringify(decide('apply_patch', patch('*** Add File: ../outside/mine.txt')))).toContain(
+      'outside the repository',
     );
-    expect(decide(['*** Update File: src/a.ts', '*** Move to: other.ts'])).toContain('not other.ts');
-    expect(decide(['*** Add File: ../outside/mine.txt'])).toContain('not ../outside/mine.txt');
-    expect(decide(['*** Delete File: /etc/passwd'])).toContain('not /etc/passwd');
-    // A heredoc patch in a shell command is checked the same way; other shell commands pass.
-    const bash = (command: string) =>
-      codexHookDecision({ tool_name: 'Bash', tool_input: { command } }, owned, ROOT);
-    expect(bash(`apply_patch <<'EOF'\n${patch('*** Add File: stolen.txt')}EOF`)).toContain('not stolen.txt');
-    expect(bash('npm test')).toBe(undefined);
+    expect(JSON.stringify(decide('apply_patch', patch('*** Delete File: /etc/passwd')))).toContain(
+      '/etc/passwd',
+    );
+    // A patch naming nothing is refused; a heredoc patch in a shell command is a write too.
+    expect(JSON.stringify(decide('apply_patch', 'garbage'))).toContain('names no file');
+    expect(
+      JSON.stringify(decide('Bash', `apply_patch <<'EOF'\n${patch('*** Add File: stolen.txt')}EOF`)),
+    ).toContain('stolen.txt is outside');
+    // Other shell commands follow permissions.bash_allow: on the list they run, else the user decides.
+    expect(decide('Bash', 'npm test')).toEqual(allowed);
+    expect(decide('Bash', 'rm -rf src')).toHaveProperty('breakpoint');
+    expect(codexAskRequest({ tool: 'web_search', input: {} })?.action).toEqual({ kind: 'other' });
+    expect(codexAskRequest({ input: {} })).toBe(undefined);
+    expect(codexAskRequest('nonsense')).toBe(undefined);
   });
 });
 
@@ -133,6 +156,16 @@ function runHook(file: string, env: Record<string, string>, input: unknown) {
   return spawnSync(file, [], { input: JSON.stringify(input), env: { PATH: process.env.PATH ?? '', ...env } });
 }
 
+/** The same, without blocking the event loop (an ask server in this process answers it). */
+function runHookAsync(file: string, env: Record<string, string>, input: unknown) {
+  return execa(file, [], {
+    input: typeof input === 'string' ? input : JSON.stringify(input),
+    env: { PATH: process.env.PATH ?? '', ...env },
+    extendEnv: false,
+    reject: false,
+  });
+}
+
 describe('codex launch', () => {
   it('accepts its config keys and rejects unknown ones', () => {
     expect(
@@ -170,20 +203,45 @@ describe('codex launch', () => {
     ]);
     expect(spec.args.slice(5)).toEqual([
       '-c',
-      `hooks.PreToolUse=[{matcher="*",hooks=[{type="command",command="${join(dir, 'codex-hook.mjs')}"}]}]`,
+      // The hook may wait as long as the attempt (60 s) and a minute more: codex runs the tool when
+      // its hook times out.
+      `hooks.PreToolUse=[{matcher="*",hooks=[{type="command",command="${join(dir, 'codex-hook.mjs')}",timeout=120}]}]`,
       '--x',
       '--',
       'do it',
     ]);
-    expect(spec.env).toMatchObject({
-      CODEX_HOME: join(dir, 'codex-home'),
-      HACO_OWNED_FILES: 'mine.txt',
-      HACO_REPO_ROOT: ROOT,
-    });
-    const toml = readFileSync(join(dir, 'codex-home', 'config.toml'), 'utf8');
+    expect(spec.env).toMatchObject({ CODEX_HOME: join(dirname(dir), 'codex-home'), HACO_REPO_ROOT: ROOT });
+    // Without an ask channel the hook has nobody to ask: it refuses every tool.
+    expect(spec.env).not.toHaveProperty('HACO_ASK_SOCKET');
+    const toml = readFileSync(join(dirname(dir), 'codex-home', 'config.toml'), 'utf8');
     expect(toml).toContain('model = "gpt-5.5"\nmodel_provider = "haco"');
     expect(toml).toContain('base_url = "http://127.0.0.1:9/v1"\nwire_api = "responses"\nenv_key = "MY_KEY"');
     expect(toml).toContain('[analytics]\nenabled = false');
+    const asking = codexAdapter.launch({ type: 'codex' }, TASK, { ...ctxFor(dir), askSocket: '/tmp/a/s' });
+    expect(asking.env.HACO_ASK_SOCKET).toBe('/tmp/a/s');
+  });
+
+  it('resumes a thread: exec flags, then `resume <thread_id> -- <prompt>`, with the task-wide CODEX_HOME', (context) => {
+    const dir = attemptDir(context);
+    expect(codexAdapter.canResume).toBe(true);
+    const spec = codexAdapter.launch({ type: 'codex', args: ['--x'] }, TASK, {
+      ...ctxFor(dir),
+      prompt: 'go on',
+      resume: { sessionId: 'thread-1' },
+    });
+    const at = spec.args.indexOf('resume');
+    expect(spec.args.slice(0, 5)).toEqual([
+      'exec',
+      '--json',
+      '--sandbox',
+      'workspace-write',
+      '--dangerously-bypass-hook-trust',
+    ]);
+    expect(spec.args.slice(at - 1)).toEqual(['--x', 'resume', 'thread-1', '--', 'go on']);
+    expect(spec.args.indexOf('-c')).toBeLessThan(at);
+    // Every attempt of the task gets the same home, where codex keeps the thread.
+    expect(spec.env.CODEX_HOME).toBe(join(dirname(dir), 'codex-home'));
+    expect(codexAdapter.launch({ type: 'codex' }, TASK, ctxFor(dir)).args).not.toContain('resume');
   });
 
   it('the hook script denies when it cannot run its check (fails closed)', (context) => {
@@ -197,7 +255,7 @@ describe('codex launch', () => {
     };
     const result = runHook(
       join(dir, 'codex-hook.mjs'),
-      { HACO_OWNED_FILES: 'mine.txt', HACO_REPO_ROOT: ROOT },
+      { HACO_REPO_ROOT: ROOT, HACO_ASK_SOCKET: '/x/s' },
       input,
     );
     expect(result.status).toBe(2);
@@ -205,31 +263,49 @@ describe('codex launch', () => {
     expect(result.stderr.toString()).toContain('haco ownership hook failed');
   });
 
-  it('the built hook allows owned paths, denies others, and denies on bad input', async (context) => {
+  it('the built hook asks haco on the ask channel and follows the answer; it refuses when haco cannot answer', async (context) => {
     const dir = attemptDir(context);
     const built = (await import(join(PROJECT_ROOT, 'dist/agents/codex.js'))) as {
       codexAdapter: typeof codexAdapter;
     };
-    built.codexAdapter.launch({ type: 'codex' }, TASK, ctxFor(dir));
+    const asked: unknown[] = [];
+    const policy = taskPermissionPolicy(dir, ['mine.txt'], undefined);
+    const server = await startAskServer(async (message) => {
+      asked.push(message);
+      const request = codexAskRequest(message);
+      if (!request) return { behavior: 'deny', message: 'unread' };
+      const outcome = decidePermission(request, policy);
+      return 'decision' in outcome ? outcome.decision : { behavior: 'deny', message: 'asked the user' };
+    });
+    context.onTestFinished(() => server.close());
+    built.codexAdapter.launch({ type: 'codex' }, TASK, { ...ctxFor(dir), askSocket: server.path });
     const hook = join(dir, 'codex-hook.mjs');
-    const env = { HACO_OWNED_FILES: 'mine.txt', HACO_REPO_ROOT: dir };
+    const env = { HACO_ASK_SOCKET: server.path, HACO_REPO_ROOT: dir };
     const call = (file: string) => ({
       tool_name: 'apply_patch',
       tool_input: { command: patch(`*** Add File: ${file}`) },
+      cwd: dir,
     });
-    const allowed = runHook(hook, env, call('mine.txt'));
-    expect([allowed.status, allowed.stdout.toString()]).toEqual([0, '']);
-    const denied = runHook(hook, env, call('other.txt'));
-    expect(denied.status).toBe(0);
-    expect(JSON.parse(denied.stdout.toString()).hookSpecificOutput).toMatchObject({
+    const allowed = await runHookAsync(hook, env, call('mine.txt'));
+    expect([allowed.exitCode, allowed.stdout]).toEqual([0, '']);
+    expect(asked[0]).toEqual({ tool: 'apply_patch', input: call('mine.txt').tool_input, cwd: dir });
+    const denied = await runHookAsync(hook, env, call('other.txt'));
+    expect(denied.exitCode).toBe(0);
+    expect(JSON.parse(denied.stdout).hookSpecificOutput).toMatchObject({
       permissionDecision: 'deny',
-      permissionDecisionReason: expect.stringContaining('not other.txt'),
+      permissionDecisionReason: expect.stringContaining('other.txt is outside'),
     });
-    expect(runHook(hook, {}, call('mine.txt')).status).toBe(2); // no owned files in the environment
-    expect(
-      execFileSync('sh', ['-c', `echo '{not json' | '${hook}'; echo " rc=$?"`], {
-        env: { ...env, PATH: process.env.PATH ?? '' },
-      }).toString(),
-    ).toContain('rc=2');
+    const shell = await runHookAsync(hook, env, {
+      tool_name: 'Bash',
+      tool_input: { command: 'rm -rf /' },
+      cwd: dir,
+    });
+    expect(JSON.parse(shell.stdout).hookSpecificOutput.permissionDecisionReason).toBe('asked the user');
+    // No channel, a channel nobody listens on, or input that is not JSON: refused, exit 2.
+    expect((await runHookAsync(hook, { HACO_REPO_ROOT: dir }, call('mine.txt'))).exitCode).toBe(2);
+    const gone = await runHookAsync(hook, { ...env, HACO_ASK_SOCKET: join(dir, 'nobody') }, call('mine.txt'));
+    expect(gone.exitCode).toBe(2);
+    expect(JSON.parse(gone.stdout).hookSpecificOutput.permissionDecision).toBe('deny');
+    expect((await runHookAsync(hook, env, '{not json')).exitCode).toBe(2);
   });
 });

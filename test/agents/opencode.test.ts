@@ -1,6 +1,16 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
 import { describe, expect, it } from 'vitest';
 
-import { opencodeAdapter, opencodeEditRules, parseOpencodeLine } from '../../agents/opencode.js';
+import {
+  opencodeAdapter,
+  opencodeAskRequest,
+  opencodeEditRules,
+  parseOpencodeLine,
+} from '../../agents/opencode.js';
 import { ownershipMatcher } from '../../src/ownership/paths.js';
 
 /**
@@ -66,7 +76,35 @@ describe('opencode edit rules from owned paths', () => {
     expect(opencodeAllows(rules, 'ok.txt')).toBe(true);
   });
 
-  it('launches opencode run with the permission rules and the provider from base_url', () => {
+  it('resumes a session with --session <id> before the model and the prompt', (context) => {
+    const attemptDir = mkdtempSync(join(tmpdir(), 'haco-opencode-'));
+    context.onTestFinished(() => rmSync(attemptDir, { recursive: true, force: true }));
+    expect(opencodeAdapter.canResume).toBe(true);
+    const task = { id: 't', title: 't', files: ['a'], prompt: 'p', dependsOn: [] } as never;
+    const config = { type: 'opencode', model: 'stub/stub-model' } as const;
+    const resumed = opencodeAdapter.launch(config, task, {
+      prompt: 'go on',
+      attemptDir,
+      resume: { sessionId: 'ses_1' },
+    } as never);
+    expect(resumed.args).toEqual([
+      'run',
+      '--format',
+      'json',
+      '--session',
+      'ses_1',
+      '-m',
+      'stub/stub-model',
+      'go on',
+    ]);
+    expect(opencodeAdapter.launch(config, task, { prompt: 'go', attemptDir } as never).args).not.toContain(
+      '--session',
+    );
+  });
+
+  it('launches opencode run with haco’s plugin, the permission rules and the provider from base_url', (context) => {
+    const dir = mkdtempSync(join(tmpdir(), 'haco-oc-'));
+    context.onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
     const spec = opencodeAdapter.launch(
       {
         type: 'opencode',
@@ -75,11 +113,29 @@ describe('opencode edit rules from owned paths', () => {
         price: { input_per_mtok: 3, output_per_mtok: 15 },
       },
       { id: 't', title: 't', files: ['src/mine/**'], prompt: 'p', dependsOn: [] } as never,
-      { prompt: 'do it' } as never,
+      { prompt: 'do it', attemptDir: dir, askSocket: '/tmp/x/s' } as never,
     );
     expect(spec.args).toEqual(['run', '--format', 'json', '-m', 'stub/stub-model', 'do it']);
     expect(JSON.parse(spec.env.OPENCODE_PERMISSION ?? '')).toEqual({
       edit: { '*': 'deny', 'src/mine/*': 'allow' },
+      external_directory: 'deny',
+    });
+    // The plugin asks haco on the ask channel; opencode loads it from the attempt's directory.
+    expect(spec.env.HACO_ASK_SOCKET).toBe('/tmp/x/s');
+    expect(JSON.parse(spec.env.OPENCODE_CONFIG_CONTENT ?? '').plugin).toEqual([
+      pathToFileURL(join(dir, 'opencode-plugin.js')).href,
+    ]);
+    const plugin = readFileSync(join(dir, 'opencode-plugin.js'), 'utf8');
+    expect(plugin).toContain('opencode-plugin.js');
+    expect(plugin).toContain('tool call refused');
+    // With outside_write: breakpoint opencode's own rules must let an approved write through.
+    const asking = opencodeAdapter.launch(
+      { type: 'opencode', model: 'stub/stub-model' },
+      { id: 't', title: 't', files: ['a'], prompt: 'p', dependsOn: [] } as never,
+      { prompt: 'p', attemptDir: dir, outsideWrite: 'breakpoint' } as never,
+    );
+    expect(JSON.parse(asking.env.OPENCODE_PERMISSION ?? '')).toEqual({
+      edit: 'allow',
       external_directory: 'deny',
     });
     expect(JSON.parse(spec.env.OPENCODE_CONFIG_CONTENT ?? '')).toMatchObject({
@@ -90,6 +146,27 @@ describe('opencode edit rules from owned paths', () => {
         },
       },
     });
+  });
+
+  it('reads plugin requests into actions: file tools write, bash runs, readers read, the rest is other', () => {
+    const action = (tool: string, input: object) => opencodeAskRequest({ tool, input })?.action;
+    expect(action('write', { filePath: '/r/a.ts', content: 'x' })).toEqual({
+      kind: 'write',
+      paths: ['/r/a.ts'],
+    });
+    expect(action('edit', { filePath: '/r/b.ts' })).toEqual({ kind: 'write', paths: ['/r/b.ts'] });
+    expect(
+      action('apply_patch', { patchText: '*** Begin Patch\n*** Add File: c.ts\n+x\n*** End Patch' }),
+    ).toEqual({
+      kind: 'write',
+      paths: ['c.ts'],
+    });
+    expect(action('bash', { command: 'npm test' })).toEqual({ kind: 'shell', command: 'npm test' });
+    expect(action('read', { filePath: '/r/a.ts' })).toEqual({ kind: 'read' });
+    expect(action('webfetch', { url: 'https://x' })).toEqual({ kind: 'other' });
+    expect(action('write', {})).toEqual({ kind: 'write', paths: [] });
+    expect(opencodeAskRequest({ input: {} })).toBe(undefined);
+    expect(opencodeAskRequest(null)).toBe(undefined);
   });
 });
 

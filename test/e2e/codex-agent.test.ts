@@ -20,6 +20,7 @@ async function setUp(
   context: TestContext,
   turns: Turn[],
   task: { id: string; files: string[] },
+  permissions?: { outside_write?: 'deny' | 'breakpoint' },
 ): Promise<{ repo: TempRepo; server: ModelServer }> {
   const repo = makeRepo({ files: { 'README.md': '# demo\n' } });
   context.onTestFinished(() => repo.dispose());
@@ -32,6 +33,7 @@ async function setUp(
         codex: { type: 'codex', command: CODEX_BIN, model: CODEX_MODEL, base_url: `${server.url}/v1` },
       },
       defaults: { agent: 'codex', timeout: '2m' },
+      ...(permissions ? { permissions } : {}),
     }),
   );
   writeFileSync(
@@ -98,8 +100,7 @@ describe('codex agent', () => {
     expect(readFileSync(join(repo.root, 'mine.txt'), 'utf8')).toBe('mine\n');
     const denied = server.turnsOf('responses')[1]?.toolResults[0];
     expect(denied?.content).toContain('Command blocked by PreToolUse hook');
-    expect(denied?.content).toContain('may only write mine.txt');
-    expect(denied?.content).toContain('not stolen.txt');
+    expect(denied?.content).toContain("stolen.txt is outside this task's files; you own: mine.txt");
     const task = (JSON.parse(run.stdout) as RunSummary).tasks[0]!;
     expect(repo.git('show', '--name-only', '--format=', task.commit!).split('\n').filter(Boolean)).toEqual([
       'mine.txt',
@@ -122,6 +123,66 @@ describe('codex agent', () => {
     expect(run.exitCode, `${run.stderr}\n${run.stdout}`).toBe(0);
     expect(existsSync(join(repo.root, 'stolen.txt'))).toBe(false);
     const denied = server.turnsOf('responses')[1]?.toolResults[0];
-    expect(denied?.content).toContain('may only write mine.txt');
+    expect(denied?.content).toContain("stolen.txt is outside this task's files; you own: mine.txt");
+  });
+
+  it('with outside_write: breakpoint the run pauses (exit 3) before the write; reject + resume completes it', async (context) => {
+    const { repo, server } = await setUp(
+      context,
+      [
+        { write: { path: 'stolen.txt', content: 'not mine\n' } },
+        { write: { path: 'mine.txt', content: 'mine\n' } },
+        { text: 'Done.' },
+      ],
+      { id: 'mine', files: ['mine.txt'] },
+      { outside_write: 'breakpoint' },
+    );
+    const opts = { cwd: repo.root, env: { HOME: repo.home } };
+    const paused = await runPlan(repo);
+    expect(paused.exitCode, `${paused.stderr}\n${paused.stdout}`).toBe(3);
+    expect(existsSync(join(repo.root, 'stolen.txt'))).toBe(false);
+    const summary = JSON.parse(paused.stdout) as RunSummary;
+    const asked = summary.breakpoints.find((b) => b.kind === 'agent_permission');
+    expect(asked).toMatchObject({
+      task: 'mine',
+      status: 'pending',
+      message: expect.stringContaining('stolen.txt'),
+    });
+
+    expect((await runHaco(['reject', summary.run_id, String(asked!.id)], opts)).exitCode).toBe(0);
+    const resumed = await runHaco(['resume', summary.run_id, '--json'], opts);
+    expect(resumed.exitCode, `${resumed.stderr}\n${resumed.stdout}`).toBe(0);
+    const done = JSON.parse(resumed.stdout) as RunSummary;
+    expect(done.tasks[0]).toMatchObject({ id: 'mine', status: 'done' });
+    expect(existsSync(join(repo.root, 'stolen.txt'))).toBe(false);
+    expect(
+      repo.git('show', '--name-only', '--format=', done.tasks[0]!.commit!).split('\n').filter(Boolean),
+    ).toEqual(['mine.txt']);
+    // The resumed codex thread heard the user's answer to the question its stopped attempt asked.
+    const told = server.turnsOf('responses').flatMap((r) => r.userTexts);
+    expect(told.some((t) => t.includes('- refused: haco: apply_patch of stolen.txt'))).toBe(true);
+  });
+
+  it('shell commands follow permissions.bash_allow: listed ones run, others pause the run before they run', async (context) => {
+    const { repo, server } = await setUp(
+      context,
+      [
+        { shell: { command: 'git status --short' } },
+        { shell: { command: 'echo x > shell.txt' } },
+        { write: { path: 'mine.txt', content: 'mine\n' } },
+        { text: 'Done.' },
+      ],
+      { id: 'mine', files: ['mine.txt'] },
+    );
+    const paused = await runPlan(repo);
+    expect(paused.exitCode, `${paused.stderr}\n${paused.stdout}`).toBe(3);
+    // The listed command ran (its output reached the model); the other never did.
+    const first = server.turnsOf('responses')[1]?.toolResults[0];
+    expect(first?.content).not.toContain('blocked');
+    expect(existsSync(join(repo.root, 'shell.txt'))).toBe(false);
+    const summary = JSON.parse(paused.stdout) as RunSummary;
+    expect(summary.breakpoints.find((b) => b.kind === 'agent_permission')?.message).toContain(
+      'echo x > shell.txt',
+    );
   });
 });

@@ -15,6 +15,7 @@ async function setUp(
   context: TestContext,
   turns: (root: string) => Turn[],
   files: string[],
+  permissions?: { outside_write: 'deny' | 'breakpoint' },
 ): Promise<{ repo: TempRepo; server: ModelServer }> {
   const repo = makeRepo({ files: { 'README.md': '# demo\n' } });
   context.onTestFinished(() => repo.dispose());
@@ -33,6 +34,7 @@ async function setUp(
         },
       },
       defaults: { agent: 'oc', timeout: '2m' },
+      ...(permissions ? { permissions } : {}),
     }),
   );
   writeFileSync(
@@ -55,7 +57,7 @@ const run = (repo: TempRepo) =>
     env: { HOME: repo.home },
   });
 
-describe('opencode worker (the real opencode 1.18 against the scripted server)', () => {
+describe('opencode worker (the real opencode 1.18 against the scripted server)', { timeout: 240_000 }, () => {
   it('writes inside the task’s files, is refused outside before the write, and records tokens and cost', async (context) => {
     const { repo, server } = await setUp(
       context,
@@ -75,13 +77,12 @@ describe('opencode worker (the real opencode 1.18 against the scripted server)',
     // Inside: written and committed alone.
     expect(readFileSync(join(repo.root, 'src/mine/a.txt'), 'utf8')).toBe('mine\n');
     expect(repo.git('show', '--name-only', '--format=', 'HEAD').split('\n')).toEqual(['src/mine/a.txt']);
-    // Outside: never on disk; the model was told by opencode's rule, which names the owned path.
+    // Outside: never on disk; haco's plugin refused it before the write, naming the owned path.
     expect(existsSync(join(repo.root, 'src/other.txt'))).toBe(false);
     const results = server.turnsOf('chat').flatMap((r) => r.toolResults);
-    const refusal = results.find((r) =>
-      r.content.includes('prevents you from using this specific tool call'),
+    expect(results.map((r) => r.content)).toContain(
+      "haco: src/other.txt is outside this task's files; you own: src/mine/**. Change only those.",
     );
-    expect(refusal?.content).toContain('src/mine/*');
     // opencode's project id in .git/ is not a violation, and nothing else is left in the work tree.
     expect(repo.git('status', '--porcelain')).toBe('');
 
@@ -92,5 +93,39 @@ describe('opencode worker (the real opencode 1.18 against the scripted server)',
     const status = await runHaco(['status', '--json'], { cwd: repo.root, env: { HOME: repo.home } });
     const statusTask = (JSON.parse(status.stdout) as RunSummary).tasks[0];
     expect(statusTask).toMatchObject({ tokens: task?.tokens, cost_usd: task?.cost_usd });
+  });
+
+  it('with outside_write: breakpoint the run pauses (exit 3) before the write; reject + resume completes it', async (context) => {
+    const { repo } = await setUp(
+      context,
+      () => [
+        { write: { path: 'src/other.txt', content: 'not mine\n' } },
+        { write: { path: 'src/mine/a.txt', content: 'mine\n' } },
+        { text: 'Wrote src/mine/a.txt' },
+      ],
+      ['src/mine/'],
+      { outside_write: 'breakpoint' },
+    );
+    const opts = { cwd: repo.root, env: { HOME: repo.home } };
+    const paused = await run(repo);
+    expect(paused.exitCode, `${paused.stderr}\n${paused.stdout}`).toBe(3);
+    expect(existsSync(join(repo.root, 'src/other.txt'))).toBe(false);
+    const summary = JSON.parse(paused.stdout) as RunSummary;
+    const asked = summary.breakpoints.find((b) => b.kind === 'agent_permission');
+    expect(asked).toMatchObject({
+      task: 'mine',
+      status: 'pending',
+      message: expect.stringContaining('src/other.txt'),
+    });
+
+    expect((await runHaco(['reject', summary.run_id, String(asked!.id)], opts)).exitCode).toBe(0);
+    const resumed = await runHaco(['resume', summary.run_id, '--json'], opts);
+    expect(resumed.exitCode, `${resumed.stderr}\n${resumed.stdout}`).toBe(0);
+    const done = JSON.parse(resumed.stdout) as RunSummary;
+    expect(done.tasks[0]).toMatchObject({ id: 'mine', status: 'done' });
+    expect(existsSync(join(repo.root, 'src/other.txt'))).toBe(false);
+    expect(
+      repo.git('show', '--name-only', '--format=', done.tasks[0]!.commit!).split('\n').filter(Boolean),
+    ).toEqual(['src/mine/a.txt']);
   });
 });

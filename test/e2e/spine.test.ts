@@ -42,10 +42,12 @@ describe('haco run (headless), the mathlib example', () => {
     ]);
     expect(Object.keys(summary).sort()).toEqual([
       'breakpoints',
+      'budget',
       'cost_usd',
       'duration_ms',
       'goal',
       'run_id',
+      'spend_usd',
       'status',
       'tasks',
     ]);

@@ -61,6 +61,11 @@ export interface RecordedRequest {
   toolNames: string[];
   /** Tool results in the request's history, oldest first. */
   toolResults: ToolResult[];
+  /**
+   * The text of each user message in the request's history, oldest first (a message of several
+   * text parts joined by newlines): the prompt, and on resume the earlier prompt and the new one.
+   */
+  userTexts: string[];
   /** True for a side request (a title, token count) that did not consume a turn. */
   side: boolean;
   /** The turn served, when one was. */
@@ -76,6 +81,11 @@ export interface Script {
   responses?: Turn[];
   chat?: Turn[];
   ollama?: Turn[];
+  /**
+   * Turn k answers the k-th turn-consuming request of its dialect instead of the request carrying k
+   * tool results: for clients that ask again in a new conversation (the supervisor's repair rounds).
+   */
+  sequential?: boolean;
 }
 
 /** A running scripted model server. */
@@ -157,6 +167,28 @@ function answerAnthropic(res: http.ServerResponse, rec: RecordedRequest, turn: T
   else writeJsonMessage(res, model, blocks, input, stop);
 }
 
+/**
+ * User message texts of any dialect: `messages` (Anthropic, Chat Completions, Ollama) or `input`
+ * (Responses), each `{role: "user", content}` with content a string or parts carrying `text`.
+ */
+function userTexts(body: unknown): string[] {
+  const b = (body ?? {}) as { messages?: unknown; input?: unknown };
+  const items = Array.isArray(b.messages) ? b.messages : Array.isArray(b.input) ? b.input : [];
+  if (typeof b.input === 'string') return [b.input];
+  const out: string[] = [];
+  for (const item of items as Array<{ role?: unknown; content?: unknown }>) {
+    if (item?.role !== 'user') continue;
+    if (typeof item.content === 'string') out.push(item.content);
+    else if (Array.isArray(item.content)) {
+      const parts = (item.content as Array<{ text?: unknown }>)
+        .map((p) => p?.text)
+        .filter((t): t is string => typeof t === 'string');
+      if (parts.length) out.push(parts.join('\n'));
+    }
+  }
+  return out;
+}
+
 function dialectOf(method: string, path: string): Dialect | undefined {
   if (path.startsWith('/api/')) return 'ollama';
   if (method !== 'POST') return undefined;
@@ -227,7 +259,14 @@ async function handle(
     }
     return;
   }
-  const rec: RecordedRequest = { dialect, method, path, body, ...inspect(dialect, body) };
+  const rec: RecordedRequest = {
+    dialect,
+    method,
+    path,
+    body,
+    userTexts: userTexts(body),
+    ...inspect(dialect, body),
+  };
   requests.push(rec);
   if (dialect === 'ollama' && answerOllamaInfo(res, method, pathname, body)) {
     rec.side = true; // tags, version, show, ps: not a model turn
@@ -241,7 +280,12 @@ async function handle(
   }
   const turn = rec.side
     ? { text: '' }
-    : pickTurn(script[dialect] ?? script.turns ?? [], rec.toolResults.length);
+    : pickTurn(
+        script[dialect] ?? script.turns ?? [],
+        script.sequential
+          ? requests.filter((r) => r.dialect === dialect && !r.side).length - 1
+          : rec.toolResults.length,
+      );
   if (!rec.side) rec.answered = turn;
   await turnDelay(turn);
   if (turn.error) {
