@@ -6,9 +6,9 @@ import { z } from 'zod';
 
 import { CommonAgentFields } from '../src/config/agent-fields.js';
 import type { TokenUsage } from '../src/orchestrator/usage.js';
-import { codexDenyOutput, codexToolAction, type CodexAskMessage } from './codex-hook.js';
-import { describeAsked } from './permission-text.js';
-import type { AgentAdapter, AgentSignal, Completion, PermissionRequest } from './types.js';
+import { codexDenyOutput, codexToolAction } from './codex-hook.js';
+import { askRequestReader, describeAsked } from './asking.js';
+import type { AgentAdapter, AgentSignal, Completion } from './types.js';
 
 /** `codex`: the OpenAI Codex CLI (`codex exec --json`). */
 export const CodexAgentSchema = z.strictObject({
@@ -148,24 +148,14 @@ export const CODEX_ENV: readonly string[] = [
   'SSL_CERT_DIR',
 ];
 
-let askCount = 0;
-
 /**
- * Reads a request of haco's codex hook ({@link CodexAskMessage}) into a permission request;
+ * Reads a request of haco's codex hook (`CodexAskMessage`, ./codex-hook.ts) into a permission request;
  * undefined when the message has no tool name.
  */
-export function codexAskRequest(message: unknown): PermissionRequest | undefined {
-  if (!message || typeof message !== 'object') return undefined;
-  const m = message as Partial<CodexAskMessage>;
-  if (typeof m.tool !== 'string' || m.tool === '') return undefined;
-  const input = m.input && typeof m.input === 'object' ? (m.input as Record<string, unknown>) : {};
-  return {
-    requestId: `codex-${++askCount}`,
-    tool: m.tool,
-    input,
-    action: codexToolAction({ tool: m.tool, input, ...(typeof m.cwd === 'string' ? { cwd: m.cwd } : {}) }),
-  };
-}
+export const codexAskRequest = askRequestReader('codex', (tool, input, message) => {
+  const cwd = (message as { cwd?: unknown }).cwd;
+  return codexToolAction({ tool, input, ...(typeof cwd === 'string' ? { cwd } : {}) });
+});
 
 /** A TOML basic string (JSON string escapes are valid TOML basic-string escapes). */
 const tomlString = (s: string): string => JSON.stringify(s);

@@ -9,9 +9,8 @@ import { readJsonLine } from './json-lines.js';
 import { CommonAgentFields } from '../src/config/agent-fields.js';
 import type { TokenUsage } from '../src/orchestrator/usage.js';
 import { patchTargets } from './codex-hook.js';
-import type { OpencodeAskMessage } from './opencode-plugin.js';
-import { describeAsked } from './permission-text.js';
-import type { AgentAdapter, AgentSignal, Completion, PermissionAction, PermissionRequest } from './types.js';
+import { askRequestReader, describeAsked } from './asking.js';
+import type { AgentAdapter, AgentSignal, Completion, PermissionAction } from './types.js';
 
 /** `opencode`: the OpenCode CLI (opencode-ai 1.18) in `opencode run --format json` mode. */
 export const OpencodeAgentSchema = z.strictObject({
@@ -134,24 +133,12 @@ export function opencodeToolAction(tool: string, args: Readonly<Record<string, u
   return { kind: 'other' };
 }
 
-let askCount = 0;
-
 /**
- * Reads a request of haco's opencode plugin ({@link OpencodeAskMessage}) into a permission
+ * Reads a request of haco's opencode plugin (`OpencodeAskMessage`,
+ * ./opencode-plugin.ts) into a permission
  * request; undefined when it names no tool.
  */
-export function opencodeAskRequest(message: unknown): PermissionRequest | undefined {
-  if (!message || typeof message !== 'object') return undefined;
-  const m = message as Partial<OpencodeAskMessage>;
-  if (typeof m.tool !== 'string' || m.tool === '') return undefined;
-  const input = m.input && typeof m.input === 'object' ? (m.input as Record<string, unknown>) : {};
-  return {
-    requestId: `opencode-${++askCount}`,
-    tool: m.tool,
-    input,
-    action: opencodeToolAction(m.tool, input),
-  };
-}
+export const opencodeAskRequest = askRequestReader('opencode', opencodeToolAction);
 
 /**
  * The plugin file opencode loads from the attempt's config directory: it imports the built

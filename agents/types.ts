@@ -152,6 +152,41 @@ export interface AgentProgram<C extends AgentConfigBase = AgentConfigBase> {
   readonly install?: string;
 }
 
+/** One file of a draft as the adapter read it from the model's reply (paths repo-relative, as written). */
+export type DraftChange =
+  /** A unified diff of one file (`diff` package patch text, `--- a/x` / `+++ b/x` headers; new files from `/dev/null`). */
+  | { readonly kind: 'patch'; readonly path: string; readonly patch: string }
+  /** The whole new content of one file. */
+  | { readonly kind: 'file'; readonly path: string; readonly content: string };
+
+/** A task file's current content as a draft agent's prompt shows it. */
+export interface DraftSource {
+  /** Repo-relative path. */
+  readonly path: string;
+  readonly content: string;
+}
+
+/** What the core gives a process-less (draft) agent for one attempt. */
+export interface DraftIO {
+  /** Shows text in the worker's pane (the model's tokens as they stream); `\n` starts a new line. */
+  display(text: string): void;
+  /** Aborted when the core ends the attempt (timeout, interrupt): stop streaming. */
+  readonly signal: AbortSignal;
+  /** The task's files that exist now, with their content (globs expanded), in path order. */
+  readOwnedFiles(): DraftSource[];
+  /**
+   * Applies a draft inside the task's files, all or nothing: every change is checked (owned path,
+   * repo-relative, no symlink on the way, the hunks apply) before anything is written.
+   * @returns undefined when written, else the exact refusal (one line); nothing was written then
+   */
+  apply(changes: readonly DraftChange[]): string | undefined;
+}
+
+/** How a draft agent's attempt ended. `usage` counts every request of the attempt. */
+export type DraftResult =
+  | { readonly ok: true; readonly usage?: TokenUsage }
+  | { readonly ok: false; /** One line: why (a refused draft names the refusal). */ readonly message: string; readonly usage?: TokenUsage };
+
 /**
  * How the core learns that an attempt's agent is finished.
  * - `exit`: the process exit code says done (0) or failed.
@@ -159,9 +194,21 @@ export interface AgentProgram<C extends AgentConfigBase = AgentConfigBase> {
  *   attempt and the core then lets the process exit (or ends it). With `stdin` the agent reads
  *   protocol lines (prompt, permission answers) on a FIFO instead of the terminal. With `ask` the
  *   agent's hook asks before each tool on the ask channel (see {@link AskProtocol}).
+ * - `draft`: no process. `run` asks a model for a draft (streaming into the pane through `io`) and
+ *   hands it to `io.apply`: haco writes it itself, only inside the task's files (least privilege).
+ *   `check` says before a run whether the agent can answer (e.g. its model exists).
  */
-export type Completion =
+export type Completion<C extends AgentConfigBase = AgentConfigBase> =
   | { readonly kind: 'exit' }
+  | {
+      readonly kind: 'draft';
+      run(config: C, task: TaskSpec, ctx: LaunchContext, io: DraftIO): Promise<DraftResult>;
+      /**
+       * Why this agent cannot work now (one line naming the model and what the server has), or
+       * undefined when it can. Never throws.
+       */
+      check(config: C): Promise<string | undefined>;
+    }
   | {
       readonly kind: 'protocol';
       /** Reads one output line (ANSI and `\r` may remain; the adapter strips what it must). */
@@ -186,7 +233,7 @@ export interface AgentAdapter<C extends AgentConfigBase = AgentConfigBase> {
   /** A small config of this type the schema accepts (docs, `haco init`, tests). */
   readonly example: C;
   /** How the core learns the agent is finished (see {@link Completion}). */
-  readonly completion: Completion;
+  readonly completion: Completion<C>;
   /**
    * Variables of haco's environment this agent type needs besides the basics (names, or
    * `PREFIX_*`): its own settings, credentials and proxies. Nothing else of haco's environment
@@ -195,15 +242,16 @@ export interface AgentAdapter<C extends AgentConfigBase = AgentConfigBase> {
   readonly envPassthrough: readonly string[];
   /**
    * The program an attempt of this type starts, so the core can refuse a plan whose agent cannot
-   * be found or run before anything starts (src/plan/agents-check.ts).
+   * be found or run before anything starts (src/plan/agents-check.ts). Absent for a `draft`
+   * agent, which starts no process.
    */
-  readonly program: AgentProgram<C>;
+  readonly program?: AgentProgram<C>;
   /**
    * True when `launch` honours {@link LaunchContext.resume}: an interrupted attempt's session (the
    * id of its `session` signal) can be continued by the next attempt. Absent: false, the next
    * attempt starts from nothing with the full prompt.
    */
   readonly canResume?: boolean;
-  /** Builds the command line for one attempt. */
-  launch(config: C, task: TaskSpec, ctx: LaunchContext): LaunchSpec;
+  /** Builds the command line for one attempt (absent for a `draft` agent: no process). */
+  launch?(config: C, task: TaskSpec, ctx: LaunchContext): LaunchSpec;
 }
