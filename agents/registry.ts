@@ -2,6 +2,7 @@ import type { AgentConfigBase } from '../src/config/agent-fields.js';
 import { claudeCodeAdapter } from './claude-code.js';
 import { codexAdapter } from './codex.js';
 import { commandAdapter } from './command.js';
+import { ollamaAdapter } from './ollama.js';
 import { opencodeAdapter } from './opencode.js';
 import type { AgentAdapter } from './types.js';
 
@@ -11,7 +12,13 @@ import type { AgentAdapter } from './types.js';
  * one line here. Agent modules import only leaf modules (zod, src/config/agent-fields.ts, types),
  * never src/config/schema.ts, which imports this file.
  */
-export const ADAPTERS = [commandAdapter, claudeCodeAdapter, codexAdapter, opencodeAdapter] as const;
+export const ADAPTERS = [
+  commandAdapter,
+  claudeCodeAdapter,
+  codexAdapter,
+  opencodeAdapter,
+  ollamaAdapter,
+] as const;
 
 /** The `configSchema` of each adapter in a tuple of adapters, keeping the tuple. */
 type SchemasOf<T extends readonly unknown[]> = {

@@ -185,7 +185,11 @@ export interface DraftIO {
 /** How a draft agent's attempt ended. `usage` counts every request of the attempt. */
 export type DraftResult =
   | { readonly ok: true; readonly usage?: TokenUsage }
-  | { readonly ok: false; /** One line: why (a refused draft names the refusal). */ readonly message: string; readonly usage?: TokenUsage };
+  | {
+      readonly ok: false;
+      /** One line: why (a refused draft names the refusal). */ readonly message: string;
+      readonly usage?: TokenUsage;
+    };
 
 /**
  * How the core learns that an attempt's agent is finished.

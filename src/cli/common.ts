@@ -9,7 +9,7 @@ import type { Config } from '../config/schema.js';
 import { ExitCode, HacoError } from '../lib/errors.js';
 import { formatDuration } from '../lib/duration.js';
 import type { Plan } from '../plan/schema.js';
-import { assertAgentsRunnable } from '../plan/agents-check.js';
+import { assertAgentsReady, assertAgentsRunnable } from '../plan/agents-check.js';
 import { loadPlan } from '../plan/validate.js';
 import type { BreakpointAnswer, RunStatus, RunSummary } from '../orchestrator/types.js';
 import { formatTokens, formatUsage } from '../orchestrator/usage.js';
@@ -68,6 +68,10 @@ export async function loadInputs(
     plan.tasks.map((t) => t.agent),
     config,
     workspace.root,
+  );
+  await assertAgentsReady(
+    plan.tasks.map((t) => t.agent),
+    config,
   );
   return { workspace, config, layers, plan };
 }

@@ -133,7 +133,21 @@ async function checkAgent(
   path: string,
 ): Promise<AgentDoctor> {
   const adapter = adapterFor(agent);
-  const command = adapter.program.command(agent);
+  if (!adapter.program) {
+    // A draft agent starts no process: its own check (its model on its server) says if it can work.
+    const problem = adapter.completion.kind === 'draft' ? await adapter.completion.check(agent) : undefined;
+    return {
+      name,
+      type: agent.type,
+      command: '(no process)',
+      found: problem === undefined,
+      ...(problem === undefined ? {} : { problem }),
+      version: null,
+      endpoint: null,
+    };
+  }
+  const { program } = adapter;
+  const command = program.command(agent);
   const env = minimalEnv([...adapter.envPassthrough, ...(agent.env_passthrough ?? [])], agent.env ?? {});
   if (agent.env?.PATH === undefined) env.PATH = path;
   const problem = programProblem(command, repoRoot, env.PATH);
@@ -146,7 +160,7 @@ async function checkAgent(
       command,
       found: false,
       problem,
-      ...(adapter.program.install ? { install: adapter.program.install } : {}),
+      ...(program.install ? { install: program.install } : {}),
       version: null,
       endpoint,
     };

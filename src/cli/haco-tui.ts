@@ -1,18 +1,22 @@
 #!/usr/bin/env node
-import { realpathSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 
 import { loadConfig } from '../config/load.js';
 import { toStorageError } from '../db/storage-errors.js';
-import { ExitCode, HacoError, UsageError } from '../lib/errors.js';
+import { ExitCode, HacoError, PAUSE_SIGNALS, UsageError } from '../lib/errors.js';
 import { packageVersion } from '../lib/version.js';
 import { assertRepositoryFree } from '../orchestrator/lease.js';
 import { Orchestrator, type DriveOptions } from '../orchestrator/orchestrator.js';
 import { assertAgentsRunnable } from '../plan/agents-check.js';
 import { loadPlan } from '../plan/validate.js';
+import { planReviewView, type PlanReviewView } from '../state/plan-review.js';
+import { repoContext } from '../supervisor/context.js';
+import { estimatePlan } from '../supervisor/estimate.js';
+import { supervisorClient } from '../supervisor/providers.js';
 import { Workspace } from '../workspace/git.js';
 import { preflightRun } from '../workspace/preflight.js';
 import { DEFAULT_THEME, THEMES, type ThemeName } from '../../themes/index.js';
@@ -33,6 +37,8 @@ export interface RunTuiOptions {
   readonly theme?: ThemeName;
   /** Approve the plan at once (`haco run --yes`); by default the user presses `a`. */
   readonly autoApprove?: boolean;
+  /** Who approved it when `autoApprove` (recorded on the breakpoint); default `cli`. */
+  readonly approvedBy?: string;
   /** `--allow-dirty`: start even with uncommitted changes in owned paths (see preflightRun). */
   readonly allowDirty?: boolean;
   /** Default: process.cwd(). */
@@ -69,9 +75,19 @@ export async function runTui(options: RunTuiOptions): Promise<ExitCode> {
     const runId = await orchestrator.createRun(plan, config, {
       planFile: options.planFile,
       ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
-      ...(options.autoApprove ? { autoApprove: true, approvedBy: 'cli' } : {}),
+      ...(options.autoApprove ? { autoApprove: true, approvedBy: options.approvedBy ?? 'cli' } : {}),
     });
-    return await showDashboard({ orchestrator, runId, theme: options.theme ?? DEFAULT_THEME });
+    // The plan-approval view: the same details as after planning from a request.
+    const files = options.autoApprove ? [] : (await repoContext(workspace.root, 0)).files;
+    const planReview = options.autoApprove
+      ? undefined
+      : planReviewView(plan, estimatePlan(plan, config, workspace.root, files));
+    return await showDashboard({
+      orchestrator,
+      runId,
+      theme: options.theme ?? DEFAULT_THEME,
+      ...(planReview ? { planReview } : {}),
+    });
   } finally {
     orchestrator.close();
   }
@@ -93,8 +109,19 @@ export async function showDashboard(options: {
   theme: ThemeName;
   /** Options for `drive` (a resumed run's reloaded config). */
   drive?: DriveOptions;
+  /** What the plan-approval view shows while the run waits at its plan_approval breakpoint. */
+  planReview?: PlanReviewView;
 }): Promise<ExitCode> {
   assertTerminal();
+  const { mountDashboard } = await importForInk(() => import('./mount-dashboard.js'));
+  return mountDashboard({ ...options, theme: THEMES[options.theme] });
+}
+
+/**
+ * Imports an Ink module with the environment Ink and React read at import time: without
+ * `CI` / `CONTINUOUS_INTEGRATION` and with `NODE_ENV` defaulting to production (see showDashboard).
+ */
+async function importForInk<T>(load: () => Promise<T>): Promise<T> {
   const saved = {
     CI: process.env.CI,
     CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION,
@@ -103,14 +130,14 @@ export async function showDashboard(options: {
   delete process.env.CI;
   delete process.env.CONTINUOUS_INTEGRATION;
   process.env.NODE_ENV ??= 'production';
-  const { mountDashboard } = await import('./mount-dashboard.js');
+  const loaded = await load();
   // Put the environment back: agents and verify commands inherit it (NODE_ENV=production would
   // make an agent's `npm install` skip devDependencies).
   for (const [key, value] of Object.entries(saved)) {
     if (value === undefined) delete process.env[key];
     else process.env[key] = value;
   }
-  return mountDashboard({ ...options, theme: THEMES[options.theme] });
+  return loaded;
 }
 
 function assertTerminal(): void {
@@ -144,6 +171,73 @@ export async function resumeTui(options: {
   }
 }
 
+/** What `haco-tui "REQUEST"` needs: the request and the run options of {@link runTui}. */
+export interface RequestTuiOptions extends Omit<RunTuiOptions, 'planFile' | 'autoApprove' | 'approvedBy'> {
+  /** What to build, in one sentence. */
+  readonly request: string;
+}
+
+/**
+ * `haco-tui "REQUEST"`: plans with the configured supervisor (config `supervisor:`) on the planning
+ * screen (src/cli/mount-planning.tsx), and once the user approves the plan (saved under
+ * `.haco/plans/`), runs it on the dashboard as {@link runTui} does, approved by the user.
+ * @returns runTui's exit code after `a`; 1 after `r` (nothing run); 2 when planning failed or the
+ *   provider could not answer (the line is printed; refused answers stay under `.haco/supervisor/`);
+ *   130 after `q` while planning; 128 + the signal's number after SIGHUP, SIGINT, SIGTERM
+ * @throws HacoError (config, usage problems; exit 2) before anything is drawn
+ */
+export async function runRequestTui(options: RequestTuiOptions): Promise<ExitCode> {
+  assertTerminal();
+  if (options.request.trim() === '') throw new UsageError('haco-tui: the request is empty');
+  const cwd = options.cwd ?? process.cwd();
+  const workspace = await Workspace.open(cwd);
+  const configFile = options.configFile === undefined ? undefined : resolve(cwd, options.configFile);
+  const { config } = loadConfig({
+    repoRoot: workspace.root,
+    ...(configFile === undefined ? {} : { configFile }),
+  });
+  const client = supervisorClient(config.supervisor, { repoRoot: workspace.root, env: process.env });
+  const { mountPlanning } = await importForInk(() => import('./mount-planning.js'));
+  const outcome = await mountPlanning({
+    request: options.request,
+    config,
+    workspace,
+    client,
+    theme: THEMES[options.theme ?? DEFAULT_THEME],
+    editor: process.env.EDITOR || process.env.VISUAL || 'vi',
+  });
+  switch (outcome.kind) {
+    case 'approved':
+      process.stderr.write(`haco-tui: plan saved in ${relative(cwd, outcome.planFile)}\n`);
+      return runTui({
+        ...options,
+        planFile: relative(cwd, outcome.planFile),
+        autoApprove: true,
+        approvedBy: 'user',
+      });
+    case 'rejected':
+      console.log('plan rejected · nothing was run');
+      return ExitCode.failed;
+    case 'failed':
+      console.error(`haco-tui: ${outcome.line}`);
+      return outcome.exitCode;
+    case 'interrupted':
+      console.log('planning interrupted · nothing was run');
+      return outcome.signal ? PAUSE_SIGNALS[outcome.signal] : ExitCode.interrupted;
+  }
+}
+
+/** Whether the `haco-tui` argument names an existing file (a plan) rather than a request. */
+export function isPlanFileArgument(argument: string, cwd: string = process.cwd()): boolean {
+  const path = resolve(cwd, argument);
+  return existsSync(path) && statSync(path).isFile();
+}
+
+/** One word ending in .yaml, .yml or .json: meant as a plan file, not a request. */
+function looksLikePlanFile(argument: string): boolean {
+  return /^\S+\.(ya?ml|json)$/i.test(argument.trim());
+}
+
 function parseConcurrency(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > 64)
@@ -155,6 +249,10 @@ function parseConcurrency(value: string): number {
 export function buildProgram(): Command {
   const program = new Command('haco-tui')
     .description('Run a plan of AI coding agents on this repository, in a terminal dashboard.')
+    .argument(
+      '[request]',
+      'a plan file to run, or (when no such file exists) a request the supervisor turns into a plan for approval',
+    )
     .option('--plan <file>', 'plan file (YAML or JSON) to run')
     .option('--resume <run>', 'continue a paused, interrupted or failed run (id or unique prefix) instead')
     .option('--config <file>', 'config file, applied over the built-in, user and repository configs')
@@ -191,11 +289,33 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
     theme: ThemeName;
     allowDirty?: boolean;
   }>();
-  if ((opts.plan === undefined) === (opts.resume === undefined)) {
-    console.error('haco-tui: give either --plan FILE or --resume RUN (see haco-tui --help)');
+  const argument = program.args[0];
+  const givenPlan = argument !== undefined && isPlanFileArgument(argument);
+  const planFile = givenPlan ? argument : opts.plan;
+  const request = argument !== undefined && !givenPlan ? argument : undefined;
+  const given = [argument, opts.plan, opts.resume].filter((x) => x !== undefined).length;
+  if (given !== 1) {
+    console.error(
+      'haco-tui: give one of "REQUEST", PLAN (a file), --plan FILE or --resume RUN (see haco-tui --help)',
+    );
+    return ExitCode.usage;
+  }
+  if (request !== undefined && looksLikePlanFile(request)) {
+    // A mistyped plan file name must not become a paid request to the supervisor.
+    console.error(
+      `haco-tui: ${request}: no such plan file (a request is a sentence, e.g. "add a login page")`,
+    );
     return ExitCode.usage;
   }
   try {
+    if (request !== undefined)
+      return await runRequestTui({
+        request,
+        theme: opts.theme,
+        ...(opts.config === undefined ? {} : { configFile: opts.config }),
+        ...(opts.concurrency === undefined ? {} : { concurrency: opts.concurrency }),
+        ...(opts.allowDirty ? { allowDirty: true } : {}),
+      });
     if (opts.resume !== undefined)
       return await resumeTui({
         runRef: opts.resume,
@@ -203,7 +323,7 @@ export async function main(argv: readonly string[] = process.argv): Promise<numb
         ...(opts.config === undefined ? {} : { configFile: opts.config }),
       });
     return await runTui({
-      planFile: opts.plan ?? '',
+      planFile: planFile ?? '',
       theme: opts.theme,
       ...(opts.config === undefined ? {} : { configFile: opts.config }),
       ...(opts.concurrency === undefined ? {} : { concurrency: opts.concurrency }),

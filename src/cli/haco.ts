@@ -3,6 +3,7 @@ import { Command } from 'commander';
 
 import { packageVersion } from '../lib/version.js';
 import { registerDoctorCommand } from './doctor-command.js';
+import { registerInitCommand } from './init-command.js';
 import { registerLogsCommand } from './logs-command.js';
 import { registerPlanCommand } from './plan-command.js';
 import { EXIT_CODES_HELP } from './exit-codes.js';
@@ -10,6 +11,7 @@ import { registerRollbackCommand } from './rollback-command.js';
 import { registerRunCommands } from './run-commands.js';
 import { registerStateCommands } from './state-commands.js';
 import { oneLineUsageErrors } from './usage.js';
+import { registerWorkerCommand } from './worker-command.js';
 
 /** The `haco` bin: headless commands for scripts (DESIGN.md, "CLI"). */
 export function buildProgram(): Command {
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
   registerRollbackCommand(program);
   registerLogsCommand(program);
   registerDoctorCommand(program);
+  registerWorkerCommand(program);
+  registerInitCommand(program);
   program.addHelpText('after', EXIT_CODES_HELP);
   return oneLineUsageErrors(program);
 }

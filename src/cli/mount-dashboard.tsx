@@ -7,6 +7,7 @@ import type { DriveOptions, Orchestrator } from '../orchestrator/orchestrator.js
 import { TERMINAL_RUN, type RunStatus } from '../orchestrator/types.js';
 import { connectBridge } from '../state/bridge.js';
 import { endMessage } from '../state/selectors.js';
+import type { PlanReviewView } from '../state/plan-review.js';
 import { createDashboardStore } from '../state/store.js';
 import { taskDiffLoader } from '../state/task-diff.js';
 import type { Theme } from '../../themes/index.js';
@@ -25,6 +26,8 @@ export interface MountOptions {
   readonly theme: Theme;
   /** Passed to `drive` (a resumed run's reloaded config); `waitForAnswers` is always true here. */
   readonly drive?: DriveOptions;
+  /** Shown while the run waits at its plan_approval breakpoint (src/state/plan-review.ts). */
+  readonly planReview?: PlanReviewView;
 }
 
 /**
@@ -41,9 +44,10 @@ export async function mountDashboard({
   runId,
   theme,
   drive = {},
+  planReview,
 }: MountOptions): Promise<ExitCode> {
   const { stdout } = process;
-  const store = createDashboardStore();
+  const store = createDashboardStore(planReview ? { planReview } : {});
   store.getState().resizeScreen(stdout.columns, stdout.rows);
   let quitWith: ((how: { agentsWereRunning: boolean }) => void) | undefined;
   const quit = new Promise<{ agentsWereRunning: boolean }>((resolve) => (quitWith = resolve));

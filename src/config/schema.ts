@@ -7,6 +7,7 @@ import { RolesSchema } from './roles.js';
 import { SupervisorSchema } from './supervisor.js';
 import { WorkflowSchema } from './workflow.js';
 import { BudgetSchema } from './budget.js';
+import { ReviewSchema } from './review.js';
 
 /**
  * A timeout written as `90s`, `10m`, `1h30m`, `2d` or a number of seconds, from 1 s to 30 days
@@ -99,6 +100,8 @@ export const ConfigSchema = z.strictObject({
   budget: BudgetSchema,
   /** The model that turns a request into a plan, `haco plan` (src/config/supervisor.ts). */
   supervisor: SupervisorSchema,
+  /** When the supervisor reviews a finished task, and the review loop's limits (src/config/review.ts). */
+  review: ReviewSchema,
 });
 
 /** A validated configuration: durations are in milliseconds. */
@@ -112,4 +115,5 @@ export type AgentType = AgentConfig['type'];
 export type { RolesConfig, Role, TaskKind } from './roles.js';
 export type { WorkflowConfig } from './workflow.js';
 export type { BudgetConfig } from './budget.js';
+export type { ReviewConfig } from './review.js';
 export type { SupervisorConfig, SupervisorProvider } from './supervisor.js';

@@ -10,6 +10,7 @@ import { delay } from '../lib/wait.js';
 import { signalName } from '../sessions/exit-wrapper.js';
 import { startPtySession } from '../sessions/pty-session.js';
 import { startAskServer } from './ask-server.js';
+import { runDraftSession } from './draft-session.js';
 import type { SessionExit, WorkerSession } from '../sessions/worker-session.js';
 import { MARKER_ENV } from '../sessions/sweep.js';
 import { failureMessage } from './failure.js';
@@ -77,6 +78,8 @@ export async function runAgentSession(
   hooks: AgentSessionHooks,
 ): Promise<AgentOutcome> {
   const { completion } = adapterFor(agent);
+  // A draft agent has no process: haco streams its model into the pane and applies its draft itself.
+  if (completion.kind === 'draft') return runDraftSession(agent, completion, task, ctx, hooks);
   const ask = completion.kind === 'protocol' ? completion.ask : undefined;
   if (!ask) return runSession(agent, task, ctx, hooks, () => undefined);
   // The agent's hook asks on the ask channel; it listens before the agent starts.
@@ -106,6 +109,7 @@ async function runSession(
   onDisplay: (display: (line: string) => void) => void,
 ): Promise<AgentOutcome> {
   const adapter = adapterFor(agent);
+  if (!adapter.launch) throw new Error(`agent type ${adapter.type} starts no process`);
   const spec = adapter.launch(agent, task, ctx);
   const { completion } = adapter;
   const stdin = completion.kind === 'protocol' ? completion.stdin : undefined;

@@ -1,12 +1,13 @@
 import type { Config } from '../config/schema.js';
-import type { TaskSpec } from '../plan/schema.js';
+import type { Plan, TaskSpec } from '../plan/schema.js';
 import { sweepMarked } from '../sessions/sweep.js';
 import type { AttemptEnv } from './attempt.js';
 import { runAgentSession, type AgentOutcome } from './agent-session.js';
 import { isManifest } from './dependencies.js';
-import { dependencyStage, fileVersions, undeclaredDependencies, unifiedDiff } from './gates.js';
-import { reviewModeOf } from './review.js';
-import { GO, type Stage, type StageResult } from './stages.js';
+import { dependencyStage, fileVersions, undeclaredDependencies } from './gates.js';
+import { reviewStage } from './review-stage.js';
+import { GO, type Stage } from './stages.js';
+import { expectsRed, TESTS_PASS_WITHOUT_CODE, verifyCommandsOf } from './tdd.js';
 import { usageColumns } from './usage.js';
 import { runVerify } from './verify.js';
 
@@ -14,6 +15,8 @@ import { runVerify } from './verify.js';
 export interface AttemptCtx {
   readonly env: AttemptEnv;
   readonly runId: string;
+  /** The run's plan (the tdd policy reads the tasks a task depends on). */
+  readonly plan: Plan;
   readonly config: Config;
   readonly task: TaskSpec;
   readonly n: number;
@@ -120,7 +123,12 @@ const settleStage: Stage<AttemptCtx> = {
   },
 };
 
-/** Runs the task's verify commands; a failure sends the task back with their output. */
+/**
+ * Runs the task's verify commands (under `workflow.tdd` an implementation task runs its tests
+ * tasks' too, see verifyCommandsOf); a failure sends the task back with their output. Under
+ * `workflow.tdd` a `kind: tests` task's commands must fail instead (red before the implementation):
+ * passing tests send it back with {@link TESTS_PASS_WITHOUT_CODE}.
+ */
 const verifyStage: Stage<AttemptCtx> = {
   name: 'verify',
   async run(ctx) {
@@ -128,7 +136,7 @@ const verifyStage: Stage<AttemptCtx> = {
     env.rec.db.updateAttempt(ctx.attemptId, { status: 'verifying' });
     env.rec.taskStatus(runId, task.id, 'verifying');
     const verify = await runVerify(
-      task.verify,
+      verifyCommandsOf(ctx.plan, config, task),
       env.workspace.root,
       config.defaults.verify_timeout,
       ctx.session.marker,
@@ -136,6 +144,14 @@ const verifyStage: Stage<AttemptCtx> = {
     );
     ctx.verifyOutput = verify.output;
     env.rec.db.updateAttempt(ctx.attemptId, { verifyOutput: verify.output });
+    if (expectsRed(config, task)) {
+      if (!verify.ok) {
+        env.rec.log(runId, task.id, 'tdd: the tests fail before the implementation, as they should');
+        return GO;
+      }
+      const feedback = `${TESTS_PASS_WITHOUT_CODE}\n\n${verify.output}`;
+      return { kind: 'send_back', reason: 'tdd: the tests pass without the implementation', feedback };
+    }
     if (!verify.ok) return { kind: 'send_back', reason: 'verification failed', feedback: verify.output };
     return GO;
   },
@@ -187,31 +203,6 @@ const gatesStage: Stage<AttemptCtx> = {
   },
 };
 
-/**
- * The review stage: with config `review: never` (the default) or no reviewer plugged in
- * (`env.reviewer`), it goes on. Otherwise the task is `reviewing` while the reviewer reads the
- * task, its acceptance criteria, its diff and the verify output; `changes` sends the task back with
- * the comments.
- */
-const reviewStage: Stage<AttemptCtx> = {
-  name: 'review',
-  async run(ctx): Promise<StageResult> {
-    const { env, runId, task } = ctx;
-    const reviewer = env.reviewer;
-    if (reviewModeOf(ctx.config) === 'never' || !reviewer) return GO;
-    env.rec.taskStatus(runId, task.id, 'reviewing');
-    const changed = await env.workspace.changedFiles(taskFiles(ctx));
-    const diff = unifiedDiff(await fileVersions(env.rec.db, env.workspace, runId, task.id, changed));
-    const review = await reviewer.review(
-      { task, acceptance: task.acceptance, diff, verifyOutput: ctx.verifyOutput },
-      ctx.session.abort,
-    );
-    env.rec.log(runId, task.id, `review: ${review.verdict} (confidence ${review.confidence})`);
-    if (review.verdict === 'approve') return GO;
-    return { kind: 'send_back', reason: 'the reviewer asked for changes', feedback: review.comments };
-  },
-};
-
 /** Commits the task's own paths alone (`haco(<task-id>): <title>`). */
 const commitStage: Stage<AttemptCtx> = {
   name: 'commit',
@@ -236,6 +227,6 @@ export const ATTEMPT_STAGES: readonly Stage<AttemptCtx>[] = [
   settleStage,
   verifyStage,
   gatesStage,
-  reviewStage,
+  reviewStage(taskFiles),
   commitStage,
 ];

@@ -57,7 +57,13 @@ export interface AttemptEnv {
 /** How an attempt ended: accepted, failed (with the output the retry prompt carries) or stopped. */
 export type AttemptResult =
   | { readonly ok: true }
-  | { readonly ok: false; readonly failure: string; readonly isFinal?: true }
+  | {
+      readonly ok: false;
+      readonly failure: string;
+      readonly isFinal?: true;
+      /** The reviewer sent the task back: no retry is used (review.max_loops bounds the loop). */
+      readonly isReviewLoop?: true;
+    }
   | 'interrupted';
 
 /**
@@ -110,7 +116,7 @@ export async function runAttempt(
   if (!agent) throw new Error(`agent ${task.agent} is not configured`);
   env.track(task.id, attemptId);
   try {
-    return await attemptBody(env, runId, config, task, n, attemptId, end, {
+    return await attemptBody(env, runId, plan, config, task, n, attemptId, end, {
       repoRoot: workspace.root,
       runId,
       attempt: n,
@@ -135,6 +141,7 @@ export async function runAttempt(
 async function attemptBody(
   env: AttemptEnv,
   runId: string,
+  plan: Plan,
   config: Config,
   task: TaskSpec,
   n: number,
@@ -142,7 +149,7 @@ async function attemptBody(
   end: (status: AttemptStatus, error?: string) => void,
   session: AttemptCtx['session'],
 ): Promise<AttemptResult> {
-  const ctx: AttemptCtx = { env, runId, config, task, n, attemptId, session, verifyOutput: '' };
+  const ctx: AttemptCtx = { env, runId, plan, config, task, n, attemptId, session, verifyOutput: '' };
   const { result } = await runStages(ATTEMPT_STAGES, ctx);
   switch (result.kind) {
     case 'go':
@@ -151,7 +158,7 @@ async function attemptBody(
       return { ok: true };
     case 'send_back':
       end(result.status ?? 'failed', result.reason);
-      return { ok: false, failure: result.feedback };
+      return { ok: false, failure: result.feedback, ...(result.isReviewLoop ? { isReviewLoop: true } : {}) };
     case 'breakpoint':
     case 'interrupted':
       end('interrupted', result.reason);

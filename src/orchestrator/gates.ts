@@ -141,7 +141,7 @@ export async function dependencyStage(desk: GuardDesk, found: UndeclaredDependen
 }
 
 /** Resolves with the breakpoint's status once answered, or undefined when `signal` fires first. */
-function answerOf(
+export function answerOf(
   rec: RunRecorder,
   runId: string,
   breakpointId: number,

@@ -18,6 +18,10 @@ import { runAttempt, type AttemptEnv, type LiveSession } from './attempt.js';
 import { hasOutputLines } from './failure.js';
 import { Lease, type TakenOver } from './lease.js';
 import { recoverCrashedTasks, sweepRun } from './recovery.js';
+import type { Reviewer } from './review.js';
+import { isReviewSendBack } from './review-stage.js';
+import { supervisorReviewer } from '../supervisor/reviewer.js';
+import { supervisorClient } from '../supervisor/providers.js';
 import { recordLeft, rollbackRun } from './rollback.js';
 import type { CoreEvents } from './events.js';
 import { askPermission, type PermissionDesk } from './permissions.js';
@@ -111,6 +115,8 @@ export class Orchestrator {
   private readonly liveConfigs = new Map<string, Config>();
   /** Each run's `budget.run_usd` (null: none), once read (see spend). */
   private readonly budgets = new Map<string, number | null>();
+  /** Each run's reviewer, once built (see reviewerFor). */
+  private readonly reviewers = new Map<string, Reviewer>();
   /** The repository lease, taken by the first command that changes a run; released by close(). */
   private lease: Lease | undefined;
   /** Kills this process's agents if it dies; started with the first attempt. */
@@ -160,7 +166,26 @@ export class Orchestrator {
         });
         this.reaper.watch(marker);
       },
+      // The review stage asks this only when the run's `review.mode` is not `never`.
+      reviewer: { review: (input, signal) => this.reviewerFor(input.runId).review(input, signal) },
     };
+  }
+
+  /**
+   * The supervisor's reviewer for a run, built from the run's config `supervisor:` (the client
+   * reads its key from haco's environment); one per run.
+   */
+  private reviewerFor(runId: string): Reviewer {
+    let reviewer = this.reviewers.get(runId);
+    if (!reviewer) {
+      const client = supervisorClient(this.configOf(runId).supervisor, {
+        repoRoot: this.workspace.root,
+        env: process.env,
+      });
+      reviewer = supervisorReviewer({ client, db: this.db, now: this.now });
+      this.reviewers.set(runId, reviewer);
+    }
+    return reviewer;
   }
 
   private ownStop(taskId: string): AbortSignal[] {
@@ -359,6 +384,7 @@ export class Orchestrator {
     if (options.config) {
       this.liveConfigs.set(runId, options.config);
       this.budgets.delete(runId);
+      this.reviewers.delete(runId);
       this.db.addSecrets(secretValues(options.config));
       if (options.configLayers) this.db.setRunConfig(runId, options.config, options.configLayers);
     }
@@ -501,8 +527,13 @@ export class Orchestrator {
     // Interrupted attempts (haco stopped, a breakpoint asked) are numbered but do not use up retries.
     const all = this.db.getAttempts(runId, task.id);
     const base = this.db.retryBase(runId, task.id);
-    const counted = all.filter((a) => a.status !== 'interrupted' && a.n > base);
-    let failure = counted.at(-1)?.verifyOutput ?? counted.at(-1)?.error ?? undefined;
+    const ended = all.filter((a) => a.status !== 'interrupted' && a.n > base);
+    const last = ended.at(-1);
+    // A review send-back's feedback is its comments (its error), not its passing verify output.
+    let failure =
+      (isReviewSendBack(last?.error) ? last?.error : (last?.verifyOutput ?? last?.error)) ?? undefined;
+    // Review loops use no retry (review.max_loops bounds them).
+    const counted = ended.filter((a) => !isReviewSendBack(a.error));
     let n = all.length;
     for (let used = counted.length; used <= task.retries; used++) {
       if (this.abort.signal.aborted) return this.rec.taskStatus(runId, task.id, 'pending');
@@ -510,7 +541,7 @@ export class Orchestrator {
       if (!withinBudget(this.rec, runId, config.budget, task.id)) {
         return this.rec.taskStatus(runId, task.id, 'pending');
       }
-      if (used > counted.length) this.rec.taskStatus(runId, task.id, 'running');
+      if (n > all.length) this.rec.taskStatus(runId, task.id, 'running');
       n += 1;
       // What the attempt left is recorded even when it throws: rollback keeps anything else.
       const result = await runAttempt(this.env, runId, plan, config, task, n, failure).finally(() =>
@@ -520,6 +551,7 @@ export class Orchestrator {
       if (result.ok) return;
       failure = result.failure;
       if (result.isFinal) break;
+      if (result.isReviewLoop) used -= 1;
     }
     this.rec.taskStatus(runId, task.id, 'failed', { error: taskError(failure ?? 'failed') });
   }

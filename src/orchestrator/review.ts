@@ -1,13 +1,17 @@
+import type { ReviewConfig } from '../config/review.js';
+import { ReviewSchema } from '../config/review.js';
 import type { TaskSpec } from '../plan/schema.js';
 
 /**
- * When the reviewer judges a task (config `review`, issue 8 point 6): `always`, `never` (the
- * default), or `on-risk`.
+ * When the reviewer judges a task (config `review.mode`, issue 8 point 6): `always`, `never` (the
+ * default), or `on-risk` (see review-risk.ts).
  */
-export type ReviewMode = 'always' | 'never' | 'on-risk';
+export type ReviewMode = ReviewConfig['mode'];
 
 /** What the reviewer is given about a task whose verify commands (and gates) passed. */
 export interface ReviewInput {
+  /** The run the review belongs to (its calls count toward this run's budget). */
+  readonly runId: string;
   readonly task: TaskSpec;
   /** The task's acceptance criteria, as in the plan. */
   readonly acceptance: readonly string[];
@@ -17,25 +21,38 @@ export interface ReviewInput {
   readonly verifyOutput: string;
 }
 
-/** The reviewer's answer: `changes` sends the task back to its agent with `comments`. */
-export interface ReviewOutput {
+/** The reviewer's verdict: `changes` sends the task back to its agent with `comments`. */
+export interface ReviewVerdict {
   readonly verdict: 'approve' | 'changes';
   /** How sure the reviewer is, 0–1. */
   readonly confidence: number;
-  readonly comments: string;
+  /** What to change (or remarks on an approval), one finding each. */
+  readonly comments: readonly string[];
 }
 
 /**
- * The seam the supervisor's reviewer plugs into (src/supervisor/, next step): one call per
+ * What a review gave: a verdict, or `unreadable` when the reviewer's answer could not be read even
+ * after a repair round (`reason` says why, one line).
+ */
+export type ReviewOutput = ReviewVerdict | { readonly unreadable: string };
+
+/**
+ * The seam the supervisor's reviewer (src/supervisor/reviewer.ts) plugs into: one call per
  * reviewed attempt.
- * @throws whatever the reviewer throws (the attempt's task then fails with it)
+ * @throws SupervisorUnavailableError when the supervisor cannot answer; a storage fault
  */
 export interface Reviewer {
   review(input: ReviewInput, signal: AbortSignal): Promise<ReviewOutput>;
 }
 
-/** The config's review mode; configs and runs stored before reviews have none (`never`). */
+/** The config's `review` section; configs and runs stored before reviews have none (`never`). */
+export function reviewConfigOf(config: object): ReviewConfig {
+  const review = (config as { review?: unknown }).review;
+  const parsed = ReviewSchema.safeParse(review ?? {});
+  return parsed.success ? parsed.data : ReviewSchema.parse({});
+}
+
+/** The config's review mode (see {@link reviewConfigOf}). */
 export function reviewModeOf(config: object): ReviewMode {
-  const mode = (config as { review?: unknown }).review;
-  return mode === 'always' || mode === 'on-risk' ? mode : 'never';
+  return reviewConfigOf(config).mode;
 }

@@ -12,7 +12,8 @@ export type StageName = 'agent' | 'settle' | 'verify' | 'gates' | 'review' | 'co
  * - `go`: the next stage runs (after the last one, the attempt passed);
  * - `send_back`: the attempt failed and the task goes back to its agent in a new attempt whose
  *   prompt carries `feedback` (counted like a retry); `status` is the attempt's (default
- *   `failed`), `reason` its one-line error;
+ *   `failed`), `reason` its error; `isReviewLoop`: the reviewer asked for changes, which uses no
+ *   retry (config `review.max_loops` bounds it instead);
  * - `breakpoint`: the task waits at an open breakpoint: the attempt ends `interrupted` (no retry
  *   used) and the task runs again once it is answered;
  * - `interrupted`: haco or the user stopped the task; the attempt ends `interrupted` (no retry used);
@@ -25,6 +26,7 @@ export type StageResult =
       readonly feedback: string;
       readonly reason: string;
       readonly status?: 'failed' | 'timed_out';
+      readonly isReviewLoop?: true;
     }
   | { readonly kind: 'breakpoint'; readonly breakpointId: number; readonly reason: string }
   | { readonly kind: 'interrupted'; readonly reason: string }

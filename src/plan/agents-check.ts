@@ -66,6 +66,7 @@ export function assertAgentsRunnable(
     const agent = config.agents[name];
     if (agent === undefined) continue; // checkPlan has refused the plan already
     const { program } = adapterFor(agent);
+    if (!program) continue; // a draft agent runs no process: see assertAgentsReady
     const command = program.command(agent);
     // The agent's own `env: {PATH: …}` is the PATH its pty looks the command up in.
     const why = programProblem(command, repoRoot, agent.env?.PATH ?? path);
@@ -75,5 +76,26 @@ export function assertAgentsRunnable(
       : `check agents.${name}.command`;
     lines.push(`agent "${name}" (${agent.type}): \`${command}\` ${why}; ${fix}`);
   }
+  if (lines.length) throw new HacoError('agent.unavailable', lines);
+}
+
+/**
+ * Checks that every draft agent (no process, e.g. `ollama`) a run's tasks use can answer: its own
+ * check, such as its model being on its server, in parallel. Agents no task uses, and agents with
+ * a process (see {@link assertAgentsRunnable}), are not asked. Runs before anything is written.
+ * @param agents the agent names the tasks use, repeats allowed
+ * @throws HacoError `agent.unavailable` (exit 2), one line per agent, e.g. `agent "local" (ollama):
+ *   model "qwen" not found on http://127.0.0.1:11434; the server has: stub-model`
+ */
+export async function assertAgentsReady(agents: Iterable<string>, config: Config): Promise<void> {
+  const checks = [...new Set(agents)].map(async (name) => {
+    const agent = config.agents[name];
+    if (agent === undefined) return undefined;
+    const { completion } = adapterFor(agent);
+    if (completion.kind !== 'draft') return undefined;
+    const why = await completion.check(agent);
+    return why === undefined ? undefined : `agent "${name}" (${agent.type}): ${why}`;
+  });
+  const lines = (await Promise.all(checks)).filter((line): line is string => line !== undefined);
   if (lines.length) throw new HacoError('agent.unavailable', lines);
 }

@@ -1,6 +1,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 
 import type { BreakpointAnswer, BreakpointKind, RunStatus, TaskStatus } from '../orchestrator/types.js';
+import type { PlanReviewView } from './plan-review.js';
 
 /** The run on screen, as the database last said. */
 export interface RunView {
@@ -136,6 +137,8 @@ export interface DashboardData {
   /** Spinner frame counter; advances only while agents run. */
   readonly tick: number;
   readonly final: FinalState | undefined;
+  /** The whole plan, shown while its plan_approval breakpoint waits (absent on a resumed run). */
+  readonly planReview?: PlanReviewView | undefined;
 }
 
 /** What one bridge frame changes; absent keys stay as they are. `panes` merges by task id. */

@@ -26,7 +26,13 @@ export interface PlanningInput {
   readonly config: Config;
   readonly repoRoot: string;
   readonly client: SupervisorClient;
+  /** Called with each piece of an answer as it streams (see CompletionRequest.onText). */
   readonly onText?: (chunk: string) => void;
+  /**
+   * Called before each repair round: `round` counts from 1 (at most {@link MAX_REPAIR_ROUNDS}),
+   * `problems` are the validation lines of the refused answer sent back to the model.
+   */
+  readonly onRepair?: (round: number, problems: readonly string[]) => void;
   readonly signal?: AbortSignal;
 }
 
@@ -118,6 +124,7 @@ export async function planFromRequest(input: PlanningInput): Promise<PlanningRes
       problems = checked.problems.map((p) => `${p.path}: ${p.message}`);
     }
     prompt = repairPrompt(first, answer.text, problems);
+    if (round < MAX_REPAIR_ROUNDS) input.onRepair?.(round + 1, problems);
   }
   const file = saveAnswers(repoRoot, answers, problems);
   throw new PlanningFailedError(

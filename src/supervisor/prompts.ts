@@ -38,8 +38,10 @@ export function plannerSystem(schema: Readonly<Record<string, unknown>>): string
  */
 export function describeAgents(config: Config, repoRoot: string, path = process.env.PATH ?? ''): string[] {
   return Object.entries(config.agents).map(([name, agent]) => {
-    const command = adapterFor(agent).program.command(agent);
-    const why = programProblem(command, repoRoot, agent.env?.PATH ?? path);
+    // A draft agent (no process) is checked against its server at validate time, not here.
+    const command = adapterFor(agent).program?.command(agent);
+    const why =
+      command === undefined ? undefined : programProblem(command, repoRoot, agent.env?.PATH ?? path);
     const isDefault = config.defaults.agent === name ? ', the default' : '';
     return `- ${name} (${agent.type}${isDefault}): ${why === undefined ? 'ready' : `\`${command}\` ${why}; do not use it`}`;
   });
