@@ -58,10 +58,15 @@ export function PlanningApp({ store, onKey, theme }: PlanningAppProps) {
   );
   const keys = KEYS[s.phase];
   useInput((input, key) => {
-    const hit = keys.find((k) => k.key === input);
-    if (hit) onKey(hit.does);
-    else if (key.ctrl && input === 'c')
-      onKey(s.phase === 'review' || s.phase === 'invalid' ? 'reject' : 'quit');
+    if (key.ctrl) {
+      if (input === 'c') onKey(s.phase === 'review' || s.phase === 'invalid' ? 'reject' : 'quit');
+      return;
+    }
+    // Keys typed quickly can arrive as one chunk ("aq"): each counts.
+    for (const char of input) {
+      const hit = keys.find((k) => k.key === char);
+      if (hit) onKey(hit.does);
+    }
   });
   const height = Math.max(3, s.rows - 1);
   const problems = s.phase === 'invalid' ? s.problems : [];

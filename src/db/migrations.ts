@@ -144,6 +144,26 @@ export const MIGRATIONS: ReadonlyArray<(db: Database.Database) => void> = [
       ) STRICT;
       CREATE INDEX supervisor_calls_run ON supervisor_calls(run_id);
     `),
+  // The hybrid loop (issue 9): each draft a task's agent delegated to the local model through
+  // `haco worker`, recorded on its attempt (src/db/delegate-calls.ts).
+  (db) =>
+    db.exec(`
+      CREATE TABLE delegate_calls (
+        id INTEGER PRIMARY KEY,
+        run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+        task_id TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        model TEXT NOT NULL,
+        ok INTEGER NOT NULL,
+        prompt_bytes INTEGER NOT NULL,
+        input_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL,
+        duration_ms INTEGER NOT NULL,
+        error TEXT,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX delegate_calls_run ON delegate_calls(run_id, task_id);
+    `),
 ];
 
 /**

@@ -41,6 +41,11 @@ export const PlanTaskSchema = z.strictObject({
    * pyproject.toml, go.mod, Cargo.toml) without a `dependency_added` breakpoint.
    */
   dependencies: z.array(z.string().trim().min(1)).default([]),
+  /**
+   * The hybrid loop (README, "The hybrid loop"): an `ollama` agent the task's agent (claude-code,
+   * codex or opencode) may delegate drafts to through `haco worker`.
+   */
+  delegate: z.string().min(1).optional(),
 });
 
 /** A plan file: `version: 1`, a goal and at least one task. */
@@ -79,6 +84,8 @@ export interface TaskSpec {
   readonly retries: number;
   /** Packages the task declared it adds (the dependency guard lets these through); absent: none. */
   readonly dependencies?: readonly string[];
+  /** The `ollama` agent its agent delegates drafts to (plan `delegate:`); absent: none. */
+  readonly delegate?: string;
 }
 
 /**

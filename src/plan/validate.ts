@@ -102,6 +102,8 @@ export function checkPlan(
     if ('problems' in routed) problems.push(...routed.problems);
     else routing.push(routed.decision);
     const decision = 'decision' in routed ? routed.decision : undefined;
+    if (task.delegate !== undefined && decision)
+      problems.push(...delegateProblems(task.id, at, decision.agent, task.delegate, config));
     const owned: string[] = [];
     const ownedAt: OwnedPatterns['patterns'][number][] = [];
     task.files.forEach((raw, f) => {
@@ -132,6 +134,7 @@ export function checkPlan(
       timeoutMs: task.timeout ?? config.defaults.timeout,
       retries: task.retries ?? config.defaults.retries,
       ...(task.dependencies.length ? { dependencies: task.dependencies } : {}),
+      ...(task.delegate === undefined ? {} : { delegate: task.delegate }),
     });
   });
   // Symlinks, submodules and nested repositories along owned paths (repo-rules.ts).
@@ -158,6 +161,44 @@ export function checkPlan(
   return problems.length
     ? { problems }
     : { problems, plan: { version: 1, goal: plan.goal, tasks: specs, routing } };
+}
+
+/** Agent types whose shell tool can run `haco worker` (the hybrid loop's `delegate:`). */
+const DELEGATING_TYPES: ReadonlySet<string> = new Set(['claude-code', 'codex', 'opencode']);
+
+/** `delegate:` names an `ollama` agent, on a task whose own agent can run shell commands. */
+function delegateProblems(
+  taskId: string,
+  at: string,
+  agentName: string,
+  delegate: string,
+  config: Config,
+): PlanProblem[] {
+  const path = `${at}.delegate`;
+  const own = config.agents[agentName];
+  if (own && !DELEGATING_TYPES.has(own.type))
+    return [
+      {
+        path,
+        message: `task "${taskId}" runs on agent "${agentName}" of type ${own.type}; only claude-code, codex and opencode agents can delegate`,
+      },
+    ];
+  const target = config.agents[delegate];
+  if (!target)
+    return [
+      {
+        path,
+        message: `task "${taskId}" delegates to "${delegate}", which is not a configured agent (configured: ${Object.keys(config.agents).join(', ')})`,
+      },
+    ];
+  if (target.type !== 'ollama')
+    return [
+      {
+        path,
+        message: `task "${taskId}" delegates to "${delegate}" of type ${target.type}; delegate must name an ollama agent`,
+      },
+    ];
+  return [];
 }
 
 function overlapProblems(

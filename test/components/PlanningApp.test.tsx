@@ -93,8 +93,7 @@ describe('PlanningApp', () => {
     await until(() => frame().includes('Planning failed'));
     // wrapped, not cut: the path of the saved answers is whole
     expect(frame()).toContain('repair rounds; answers saved in │\n│.haco/supervisor/plan-x.txt ');
-    stdin.write('a');
-    stdin.write('q');
+    stdin.write('aq'); // one chunk, as fast typing arrives: each key counts, `a` is not taken here
     await until(() => keys.length > 0);
     expect(keys).toEqual(['quit']);
   });
