@@ -1,3 +1,4 @@
+import { appendFileSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { text as readStream } from 'node:stream/consumers';
 
@@ -15,6 +16,7 @@ import { extractArtifact } from '../../agents/ollama-reply.js';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { ExitCode, HacoError, UsageError } from '../lib/errors.js';
+import { DELEGATE_LOG_ENV, type DelegateLogLine } from '../orchestrator/delegate.js';
 import { Workspace } from '../workspace/git.js';
 import { runCommand } from './common.js';
 
@@ -72,6 +74,33 @@ export function workerTarget(
     ...(base?.options ? { options: base.options } : {}),
     ...(base?.keep_alive === undefined ? {} : { keep_alive: base.keep_alive }),
   };
+}
+
+function readPromptFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `worker: cannot read the prompt file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+}
+
+/**
+ * Inside a run (the hybrid loop) the core names a per-attempt log in `HACO_DELEGATE_LOG`; one
+ * {@link DelegateLogLine} is appended per call, which the core stores on the attempt.
+ */
+function logDelegateCall(file: string | undefined, prompt: string, result: WorkerResult): void {
+  if (!file) return;
+  const line: DelegateLogLine = {
+    ok: result.ok,
+    model: result.model,
+    prompt_bytes: Buffer.byteLength(prompt, 'utf8'),
+    duration_ms: result.duration_ms,
+    tokens: result.tokens,
+    error: result.error,
+  };
+  appendFileSync(file, `${JSON.stringify(line)}\n`, { mode: 0o600 });
 }
 
 async function readConfig(configFile: string | undefined): Promise<Config> {
@@ -145,8 +174,9 @@ export async function runWorker(
 }
 
 /**
- * `haco worker [PROMPT] [--model M] [--host URL] [--diff] [--json] [--config FILE]`: the draft-only
- * bridge of the original HACO spec (DESIGN.md, "CLI"). The prompt is the argument, else stdin;
+ * `haco worker [PROMPT] [--model M] [--host URL] [--diff] [--json] [--config FILE] [--prompt-file FILE]`:
+ * the draft-only bridge of the original HACO spec (DESIGN.md, "CLI"). The prompt is the argument,
+ * else `--prompt-file`, else stdin; with `HACO_DELEGATE_LOG` set, each call is logged there;
  * stdout gets only the artifact (or, with `--json`, one {@link WorkerResult}). Exit 0 done, 1 the
  * model failed, 2 usage or a missing model (the message lists the server's models).
  */
@@ -166,19 +196,34 @@ export function registerWorkerCommand(program: Command): void {
       'print one JSON object: {ok, output, error, model, duration_ms, tokens: {input, output}}',
     )
     .option('--config <file>', 'config file')
+    .option('--prompt-file <file>', 'read the prompt from FILE (the hybrid loop passes it this way)')
     .action(
       (
         promptArg: string | undefined,
-        flags: { model?: string; host?: string; diff?: boolean; json?: boolean; config?: string },
+        flags: {
+          model?: string;
+          host?: string;
+          diff?: boolean;
+          json?: boolean;
+          config?: string;
+          promptFile?: string;
+        },
       ) =>
         runCommand(async () => {
           const config = await readConfig(flags.config);
           const target = workerTarget(config, flags);
-          if (promptArg === undefined && process.stdin.isTTY)
-            throw new UsageError('worker: no prompt; pass PROMPT or pipe it on stdin');
-          const prompt = (promptArg ?? (await readStream(process.stdin))).trim();
+          if (promptArg !== undefined && flags.promptFile !== undefined)
+            throw new UsageError('worker: pass PROMPT or --prompt-file, not both');
+          if (promptArg === undefined && flags.promptFile === undefined && process.stdin.isTTY)
+            throw new UsageError('worker: no prompt; pass PROMPT, --prompt-file FILE or pipe it on stdin');
+          const raw =
+            flags.promptFile !== undefined
+              ? readPromptFile(flags.promptFile)
+              : (promptArg ?? (await readStream(process.stdin)));
+          const prompt = raw.trim();
           if (prompt === '') throw new UsageError('worker: the prompt is empty');
           const { result, code } = await runWorker(target, prompt, flags.diff === true);
+          logDelegateCall(process.env[DELEGATE_LOG_ENV], prompt, result);
           if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
           else if (result.ok) process.stdout.write(result.output);
           else

@@ -69,6 +69,8 @@ export async function runAgentSession(
     abort: AbortSignal;
     /** The attempt's process marker, put in the agent's environment as `HACO_MARKER` (sessions/sweep.ts). */
     marker?: string;
+    /** Variables set for this attempt over the agent type's own (the hybrid loop's `HACO_DELEGATE_LOG`). */
+    extraEnv?: Readonly<Record<string, string>>;
     /**
      * Subscribes to the agent being held (SIGSTOP, an ownership violation waits) and let go;
      * returns unsubscribe. The timeout stands still while it is held.
@@ -138,7 +140,11 @@ async function runSession(
     command: spec.command,
     args: spec.args,
     cwd: ctx.repoRoot,
-    env: ctx.marker === undefined ? spec.env : { ...spec.env, [MARKER_ENV]: ctx.marker },
+    env: {
+      ...spec.env,
+      ...ctx.extraEnv,
+      ...(ctx.marker === undefined ? {} : { [MARKER_ENV]: ctx.marker }),
+    },
     // Only the basics, the agent type's own variables and the config's list reach the agent.
     envPassthrough: [...adapter.envPassthrough, ...(agent.env_passthrough ?? [])],
     transcriptFile: ctx.transcriptFile,

@@ -1,8 +1,11 @@
+import { join } from 'node:path';
+
 import type { Config } from '../config/schema.js';
 import type { Plan, TaskSpec } from '../plan/schema.js';
 import { sweepMarked } from '../sessions/sweep.js';
 import type { AttemptEnv } from './attempt.js';
 import { runAgentSession, type AgentOutcome } from './agent-session.js';
+import { DELEGATE_LOG_FILE, recordDelegateLog } from './delegate.js';
 import { isManifest } from './dependencies.js';
 import { dependencyStage, fileVersions, undeclaredDependencies } from './gates.js';
 import { reviewStage } from './review-stage.js';
@@ -83,6 +86,9 @@ const agentStage: Stage<AttemptCtx> = {
       signal: 'signal' in outcome ? outcome.signal : null,
       ...(outcome.kind === 'done' ? usageColumns(outcome.costUsd, outcome.usage, agent.price) : {}),
     });
+    // The drafts its agent delegated to the local model (`haco worker` logged them).
+    if (task.delegate !== undefined)
+      recordDelegateLog(rec, runId, task.id, n, join(ctx.session.attemptDir, DELEGATE_LOG_FILE));
     return GO;
   },
 };

@@ -9,6 +9,7 @@ import type { WorkerSession } from '../sessions/worker-session.js';
 import { newMarker, sweepMarked } from '../sessions/sweep.js';
 import type { Workspace } from '../workspace/git.js';
 import { ATTEMPT_STAGES, type AttemptCtx } from './attempt-stages.js';
+import { DELEGATE_LOG_ENV, DELEGATE_LOG_FILE, delegateProtocol, delegateSetup } from './delegate.js';
 import type { RunRecorder } from './recorder.js';
 import { startAttempt } from './resume-session.js';
 import type { AttemptStatus } from './types.js';
@@ -87,7 +88,9 @@ export async function runAttempt(
   mkdirSync(attemptDir, { recursive: true, mode: 0o700 });
   // The full prompt, or a short one continuing an interrupted attempt's agent session.
   const start = startAttempt(rec, runId, plan.goal, task, n, config.agents[task.agent], previousFailure);
-  const { prompt } = start;
+  // The hybrid loop (`delegate:`): a fresh prompt carries the protocol; a resumed session has it.
+  const delegate = delegateSetup(config, workspace.root, runId, task);
+  const prompt = delegate && !start.resume ? `${start.prompt}\n${delegateProtocol(delegate)}` : start.prompt;
   const promptFile = join(attemptDir, 'prompt.md');
   const taskFile = join(attemptDir, 'task.json');
   writeFileSync(promptFile, prompt, { mode: 0o600 });
@@ -129,6 +132,7 @@ export async function runAttempt(
       outsideWrite: config.permissions.outside_write,
       abort: env.signalFor(task.id),
       marker,
+      ...(delegate ? { extraEnv: { [DELEGATE_LOG_ENV]: join(attemptDir, DELEGATE_LOG_FILE) } } : {}),
       onHeld: (listener) => env.onHeld?.(task.id, listener) ?? (() => undefined),
     });
   } finally {

@@ -1,6 +1,9 @@
+import { relative, sep } from 'node:path';
+
 import type { PermissionDecision, PermissionRequest } from '../../agents/types.js';
 import { decidePermission, taskPermissionPolicy } from '../ownership/permission-policy.js';
 import type { TaskSpec } from '../plan/schema.js';
+import { delegateSetup } from './delegate.js';
 import type { RunRecorder } from './recorder.js';
 
 /** How an agent_permission question reaches the user. */
@@ -31,9 +34,17 @@ export async function askPermission(
 ): Promise<PermissionDecision> {
   const { db } = desk.rec;
   const { config } = db.runInputs(runId);
+  // The hybrid loop: the exact `haco worker` command and its request file, for this task only.
+  const delegate = delegateSetup(config, desk.repoRoot, runId, task);
+  const grants = delegate
+    ? {
+        bashAllow: [delegate.command],
+        scratch: [relative(desk.repoRoot, delegate.promptFile).split(sep).join('/')],
+      }
+    : {};
   const outcome = decidePermission(
     request,
-    taskPermissionPolicy(desk.repoRoot, task.files, config.permissions),
+    taskPermissionPolicy(desk.repoRoot, task.files, config.permissions, grants),
   );
   if ('decision' in outcome) {
     if (outcome.decision.behavior === 'deny') {

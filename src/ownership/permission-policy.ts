@@ -16,24 +16,40 @@ export interface PermissionPolicy {
   readonly bashAllow: readonly string[];
   /** A write outside the task's files: refused at once, or put to the user (config `permissions.outside_write`). */
   readonly onOutsideWrite: 'deny' | 'breakpoint';
+  /**
+   * Repo-relative files outside the task's ownership it may still write, exactly these paths: the
+   * hybrid loop's draft request file under `.haco/runs/` (src/orchestrator/delegate.ts); never committed.
+   */
+  readonly scratch?: readonly string[];
+}
+
+/** Grants one task gets beyond the run's config (the hybrid loop's `delegate:`). */
+export interface TaskGrants {
+  /** Extra exact `bash_allow` entries for this task only. */
+  readonly bashAllow?: readonly string[];
+  /** See {@link PermissionPolicy.scratch}. */
+  readonly scratch?: readonly string[];
 }
 
 /**
- * The policy for one task: its owned paths and the run's `permissions` config. A run recorded
- * before `permissions` existed has none in its stored config; the defaults apply then.
+ * The policy for one task: its owned paths, the run's `permissions` config and the task's own
+ * `grants`. A run recorded before `permissions` existed has none in its stored config; the
+ * defaults apply then.
  */
 export function taskPermissionPolicy(
   repoRoot: string,
   ownedFiles: readonly string[],
   permissions: PermissionsConfig | undefined,
+  grants: TaskGrants = {},
 ): PermissionPolicy {
   const { bash_allow, outside_write } = permissions ?? PermissionsSchema.parse(undefined);
   return {
     repoRoot,
     owns: ownershipMatcher(ownedFiles),
     ownedFiles,
-    bashAllow: bash_allow,
+    bashAllow: [...bash_allow, ...(grants.bashAllow ?? [])],
     onOutsideWrite: outside_write,
+    ...(grants.scratch?.length ? { scratch: grants.scratch } : {}),
   };
 }
 
@@ -110,7 +126,7 @@ export function decidePermission(request: PermissionRequest, policy: PermissionP
       }
       for (const path of action.paths) {
         const rel = repoRelativePath(policy.repoRoot, path);
-        if (rel !== undefined && policy.owns(rel)) continue;
+        if (rel !== undefined && (policy.owns(rel) || policy.scratch?.includes(rel))) continue;
         const where =
           rel === undefined ? `${path} is outside the repository` : `${rel} is outside this task's files`;
         if (policy.onOutsideWrite === 'breakpoint') {
