@@ -116,7 +116,7 @@ export function formatSummary(s: RunSummary): string {
   for (const t of s.tasks) {
     const attempts = `${t.attempts} attempt${t.attempts === 1 ? '' : 's'}`;
     lines.push(
-      `  ${GLYPH[t.status] ?? '?'} ${t.id.padEnd(width)}  ${t.status.padEnd(9)} ${attempts.padEnd(10)} ${(t.commit?.slice(0, 8) ?? '').padEnd(8)} ${formatUsage(t.tokens.input, t.tokens.output, t.cost_usd) ?? ''}`.trimEnd(),
+      `  ${GLYPH[t.status] ?? '?'} ${t.id.padEnd(width)}  ${t.status.padEnd(9)} ${attempts.padEnd(10)} ${(t.commit?.slice(0, 8) ?? '').padEnd(8)} ${formatUsage(t.tokens.input, t.tokens.output, t.cost_usd) ?? ''}${t.local_tokens?.calls ? ` · local ${formatTokens(t.local_tokens.input + t.local_tokens.output)} tok` : ''}`.trimEnd(),
     );
     // Why it failed, with an agent's last output lines (src/orchestrator/failure.ts).
     if (t.status === 'failed' && t.error) lines.push(...t.error.split('\n').map((l) => `      ${l}`));

@@ -5,7 +5,7 @@ import type { Plan, TaskSpec } from '../plan/schema.js';
 import { sweepMarked } from '../sessions/sweep.js';
 import type { AttemptEnv } from './attempt.js';
 import { runAgentSession, type AgentOutcome } from './agent-session.js';
-import { DELEGATE_LOG_FILE, recordDelegateLog } from './delegate.js';
+import { DELEGATE_LOG_FILE, delegateGrants, recordDelegateLog } from './delegate.js';
 import { isManifest } from './dependencies.js';
 import { dependencyStage, fileVersions, undeclaredDependencies } from './gates.js';
 import { reviewStage } from './review-stage.js';
@@ -72,7 +72,14 @@ const agentStage: Stage<AttemptCtx> = {
             env.fault(error);
           }
         },
-        onPermission: (request) => env.askPermission(runId, task, request),
+        // The live config (the stored one is redacted), for the hybrid loop's exact command.
+        onPermission: (request) =>
+          env.askPermission(
+            runId,
+            task,
+            request,
+            delegateGrants(ctx.config, env.workspace.root, runId, task),
+          ),
       });
     } catch (error) {
       await sweepMarked({ exact: ctx.session.marker });

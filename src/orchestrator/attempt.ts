@@ -3,6 +3,7 @@ import { join } from 'node:path';
 
 import type { PermissionDecision, PermissionRequest } from '../../agents/types.js';
 import type { Config } from '../config/schema.js';
+import type { TaskGrants } from '../ownership/permission-policy.js';
 import type { Mutex } from '../lib/wait.js';
 import type { Plan, TaskSpec } from '../plan/schema.js';
 import type { WorkerSession } from '../sessions/worker-session.js';
@@ -39,7 +40,12 @@ export interface AttemptEnv {
   signalFor(taskId: string): AbortSignal;
   /** Records which attempt (row id) a task is running, or that it ended. */
   track(taskId: string, attemptId: number | undefined): void;
-  askPermission(runId: string, task: TaskSpec, request: PermissionRequest): Promise<PermissionDecision>;
+  askPermission(
+    runId: string,
+    task: TaskSpec,
+    request: PermissionRequest,
+    grants?: TaskGrants,
+  ): Promise<PermissionDecision>;
   /**
    * Reports a failure that happened where it cannot be thrown (a session's event handler): a
    * storage fault stops the whole run; any other error is thrown back.

@@ -1,11 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative, sep } from 'node:path';
 
 import { targetOf } from '../../agents/ollama.js';
 import type { Config } from '../config/schema.js';
 import { recordDelegateCall } from '../db/delegate-calls.js';
 import { formatDuration } from '../lib/duration.js';
 import { packageRoot } from '../lib/package-root.js';
+import type { TaskGrants } from '../ownership/permission-policy.js';
 import type { TaskSpec } from '../plan/schema.js';
 import type { RunRecorder } from './recorder.js';
 import { formatTokens } from './usage.js';
@@ -80,6 +81,25 @@ export function delegateSetup(
   const words = [process.execPath, hacoCliPath(), 'worker', '--json', '--model', model];
   words.push('--host', host, '--prompt-file', promptFile);
   return { agent: task.delegate, model, host, promptFile, command: words.map(shellWord).join(' ') };
+}
+
+/**
+ * What a task with `delegate:` may do beyond the run's permissions: run exactly its
+ * {@link DelegateSetup.command} and write its request file; `{}` for any other task.
+ * @param config the run's live config (the stored copy is redacted, its hosts may read `[redacted]`)
+ */
+export function delegateGrants(
+  config: Config,
+  repoRoot: string,
+  runId: string,
+  task: Pick<TaskSpec, 'id' | 'delegate'>,
+): TaskGrants {
+  const setup = delegateSetup(config, repoRoot, runId, task);
+  if (!setup) return {};
+  return {
+    bashAllow: [setup.command],
+    scratch: [relative(repoRoot, setup.promptFile).split(sep).join('/')],
+  };
 }
 
 /**

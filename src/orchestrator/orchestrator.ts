@@ -30,6 +30,7 @@ import { RunRecorder } from './recorder.js';
 import { reopenFailedRun } from './reopen.js';
 import { readyTasks, recoverInterrupted } from './scheduler.js';
 import { summarizeRun } from './summary.js';
+import { localUsageByTask } from '../db/delegate-calls.js';
 import {
   TERMINAL_RUN,
   TERMINAL_TASK,
@@ -154,7 +155,7 @@ export class Orchestrator {
         this.currentAttempts.delete(taskId);
         this.taskAborts.delete(taskId);
       },
-      askPermission: (runId, task, request) => askPermission(desk, runId, task, request),
+      askPermission: (runId, task, request, grants) => askPermission(desk, runId, task, request, grants),
       fault: (error) => {
         if (!this.onFault(error)) throw error;
       },
@@ -353,6 +354,13 @@ export class Orchestrator {
   ): ReturnType<typeof rollbackRun> {
     await this.holdLease(runId);
     return rollbackRun(this.db, this.workspace, runId, ...rest);
+  }
+
+  /** Tokens (input + output) of the drafts a run's agents delegated to the local model (the hybrid loop). */
+  localTokens(runId: string): number {
+    let sum = 0;
+    for (const u of localUsageByTask(this.db, runId).values()) sum += u.input + u.output;
+    return sum;
   }
 
   /**

@@ -1,9 +1,6 @@
-import { relative, sep } from 'node:path';
-
 import type { PermissionDecision, PermissionRequest } from '../../agents/types.js';
-import { decidePermission, taskPermissionPolicy } from '../ownership/permission-policy.js';
+import { decidePermission, taskPermissionPolicy, type TaskGrants } from '../ownership/permission-policy.js';
 import type { TaskSpec } from '../plan/schema.js';
-import { delegateSetup } from './delegate.js';
 import type { RunRecorder } from './recorder.js';
 
 /** How an agent_permission question reaches the user. */
@@ -21,7 +18,8 @@ export interface PermissionDesk {
 }
 
 /**
- * Answers an agent's tool request: by the permission policy when it decides, else through an
+ * Answers an agent's tool request: by the permission policy (with the task's own `grants`, e.g.
+ * the hybrid loop's `haco worker` command: delegate.ts `delegateGrants`) when it decides, else through an
  * `agent_permission` breakpoint. An earlier answer to the same request in this run is reused (so
  * a headless run that paused to ask goes on after `haco approve` + `haco resume`). On the
  * dashboard the agent waits for the answer; headless, its attempt is stopped and the run pauses.
@@ -31,17 +29,10 @@ export async function askPermission(
   runId: string,
   task: TaskSpec,
   request: PermissionRequest,
+  grants: TaskGrants = {},
 ): Promise<PermissionDecision> {
   const { db } = desk.rec;
   const { config } = db.runInputs(runId);
-  // The hybrid loop: the exact `haco worker` command and its request file, for this task only.
-  const delegate = delegateSetup(config, desk.repoRoot, runId, task);
-  const grants = delegate
-    ? {
-        bashAllow: [delegate.command],
-        scratch: [relative(desk.repoRoot, delegate.promptFile).split(sep).join('/')],
-      }
-    : {};
   const outcome = decidePermission(
     request,
     taskPermissionPolicy(desk.repoRoot, task.files, config.permissions, grants),

@@ -5,6 +5,7 @@ import { isRunHeldLive } from './lease.js';
 import type { RunSummary } from './types.js';
 import { budgetOf, spendOf } from './budget.js';
 import { sumUsage } from './usage.js';
+import { localUsageByTask } from '../db/delegate-calls.js';
 
 /**
  * What each task of a run changed since its checkpoint, measured on the work tree now
@@ -30,7 +31,8 @@ export async function runChanges(
 /**
  * Builds the `--json` object of `haco run` / `haco status` from the database (a `running` run
  * whose lease holder died is reported `interrupted`):
- * `{run_id, status, goal, tasks: [{id, status, attempts, commit, changed_files?, tokens: {input, output}, cost_usd}], breakpoints:
+ * `{run_id, status, goal, tasks: [{id, status, attempts, commit, changed_files?, tokens: {input, output}, cost_usd,
+ * local_tokens?: {input, output, calls}}], breakpoints:
  * [{id, kind, task, message, status, answers}], cost_usd, spend_usd, budget: {run_usd, task_usd},
  * duration_ms}`.
  * @param changes from `runChanges`; when given, every task gets `changed_files` (`[]` when absent)
@@ -46,6 +48,14 @@ export function summarizeRun(
   if (!run) throw new Error(`no run ${runId}`);
   const attempts = db.getAttempts(runId);
   const start = run.startedAt ?? run.createdAt;
+  // The hybrid loop: tasks with `delegate:` (or that delegated anyway) show their local usage.
+  const local = localUsageByTask(db, runId);
+  const delegating = new Set(
+    db
+      .runInputs(runId)
+      .plan.tasks.filter((t) => t.delegate !== undefined)
+      .map((t) => t.id),
+  );
   return {
     run_id: run.id,
     // A run left `running` by a process that died is `interrupted` (computed here: status is read-only).
@@ -59,6 +69,9 @@ export function summarizeRun(
       ...(t.error ? { error: t.error } : {}),
       ...(changes ? { changed_files: changes.get(t.id) ?? [] } : {}),
       ...sumUsage(attempts.filter((a) => a.taskId === t.id)),
+      ...(delegating.has(t.id) || local.has(t.id)
+        ? { local_tokens: local.get(t.id) ?? { input: 0, output: 0, calls: 0 } }
+        : {}),
     })),
     breakpoints: db.getBreakpoints(runId).map((b) => ({
       id: b.id,

@@ -159,6 +159,12 @@ export interface RunSummary {
     tokens: { input: number; output: number };
     /** USD summed over the task's attempts that reported or priced a cost; null when none did. */
     cost_usd: number | null;
+    /**
+     * The hybrid loop: tokens of the drafts the task's agent delegated to the local model (`haco
+     * worker`), summed over its attempts, and the number of calls; present on a task with
+     * `delegate:` (or with a recorded call).
+     */
+    local_tokens?: { input: number; output: number; calls: number };
   }>;
   breakpoints: Array<{
     id: number;

@@ -29,6 +29,8 @@ export interface BridgeCore {
   readonly db: Pick<StateDb, 'getRun' | 'getTasks' | 'getAttempts' | 'getBreakpoints'>;
   /** What the run spent against its budget (the orchestrator's; absent: the attempts' cost alone). */
   spend?(runId: string): RunSpend;
+  /** Tokens of the drafts the run's agents delegated to the local model (absent: none shown). */
+  localTokens?(runId: string): number;
   answer(runId: string, breakpointId: number | undefined, answer: BreakpointAnswer, by: string): unknown;
   interrupt(): void;
 }
@@ -197,6 +199,7 @@ function readRun(core: BridgeCore, runId: string, attempts: Attempts): RunView |
     inputTokens: tokens.input,
     outputTokens: tokens.output,
     ...spendView(core, runId),
+    ...(core.localTokens ? { localTokens: core.localTokens(runId) } : {}),
   };
 }
 

@@ -251,7 +251,8 @@ export function selectBreakpointBar(s: DashboardData): BreakpointBarView | undef
 
 /**
  * "run 7f3a5b2c · running · 1/4 done · $0.00 · 12.3k/1.1k tok · 3m05s" (tokens once an attempt
- * reported them; "$0.42 / $1.00" with a run budget; "run completed · …" once it ended).
+ * reported them, then "local 1.2k tok" once drafts were delegated to the local model; "$0.42 /
+ * $1.00" with a run budget; "run completed · …" once it ended).
  */
 export function selectStatusLine(s: DashboardData): StatusLineView {
   const run = s.run;
@@ -263,6 +264,8 @@ export function selectStatusLine(s: DashboardData): StatusLineView {
     run.inputTokens || run.outputTokens
       ? [`${formatTokens(run.inputTokens)}/${formatTokens(run.outputTokens)} tok`]
       : [];
+  // The hybrid loop: what the local model drafted, beside the cloud tokens ("local 1.2k tok").
+  if (run.localTokens) tokens.push(`local ${formatTokens(run.localTokens)} tok`);
   // Spend against the run's budget when it has one ("$0.42 / $1.00").
   const spend = formatSpend(run.spendUsd ?? run.costUsd, run.budgetUsd ?? null);
   const cost = [spend, ...tokens].join(' · ');

@@ -21,6 +21,8 @@ export interface RunView {
   /** Tokens of every attempt so far. */
   readonly inputTokens: number;
   readonly outputTokens: number;
+  /** Tokens (input + output) of the drafts delegated to the local model (the hybrid loop); absent: unknown. */
+  readonly localTokens?: number;
 }
 
 /** One plan task as the plan pane and worker panes show it. */
