@@ -158,7 +158,7 @@ describe('signals and the lease', () => {
         // the same plan (whose files the running agents have made dirty), another plan, a resume.
         for (const args of [RUN, ['run', 'other.yaml', ...RUN.slice(2)], ['resume', runId]]) {
           const second = await runHaco(args, { cwd: s.repo.root, env: s.env });
-          expect(second.exitCode, args.join(' ')).toBe(2);
+          expect(second.exitCode, `${args.join(' ')}: ${second.stderr}`).toBe(2);
           expect(second.stderr.trim().split('\n')).toHaveLength(1);
           expect(second.stderr).toContain(`run ${runId} is running in this repository`);
         }
