@@ -1,8 +1,9 @@
-import { readJsonLine } from './json-lines.js';
 import { z } from 'zod';
 
 import { CommonAgentFields } from '../src/config/agent-fields.js';
 import type { TokenUsage } from '../src/orchestrator/usage.js';
+import { PROXY_ENV } from './env.js';
+import { readJsonLine } from './json-lines.js';
 import type {
   AgentAdapter,
   AgentSignal,
@@ -219,12 +220,7 @@ export const CLAUDE_ENV: readonly string[] = [
   'DISABLE_*',
   'MAX_THINKING_TOKENS',
   'MCP_*',
-  'HTTP_PROXY',
-  'HTTPS_PROXY',
-  'NO_PROXY',
-  'http_proxy',
-  'https_proxy',
-  'no_proxy',
+  ...PROXY_ENV,
   'NODE_EXTRA_CA_CERTS',
 ];
 

@@ -1,4 +1,3 @@
-import { readJsonLine } from './json-lines.js';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -6,8 +5,10 @@ import { z } from 'zod';
 
 import { CommonAgentFields } from '../src/config/agent-fields.js';
 import type { TokenUsage } from '../src/orchestrator/usage.js';
-import { codexDenyOutput, codexToolAction } from './codex-hook.js';
 import { askRequestReader, describeAsked } from './asking.js';
+import { codexDenyOutput, codexToolAction } from './codex-hook.js';
+import { PROXY_ENV } from './env.js';
+import { readJsonLine } from './json-lines.js';
 import type { AgentAdapter, AgentSignal, Completion } from './types.js';
 
 /** `codex`: the OpenAI Codex CLI (`codex exec --json`). */
@@ -138,12 +139,7 @@ export function parseCodexLine(line: string): AgentSignal[] {
 export const CODEX_ENV: readonly string[] = [
   'OPENAI_*',
   'CODEX_API_KEY',
-  'HTTP_PROXY',
-  'HTTPS_PROXY',
-  'NO_PROXY',
-  'http_proxy',
-  'https_proxy',
-  'no_proxy',
+  ...PROXY_ENV,
   'SSL_CERT_FILE',
   'SSL_CERT_DIR',
 ];
@@ -210,8 +206,9 @@ const codexCommand = (config: CodexAgentConfig): string => config.command ?? 'co
  * research/agent-clis-offline.md §1) in the pty (a terminal stdin: codex reads a piped stdin into
  * the prompt). `launch` writes `codex-home/config.toml` in the task's directory (CODEX_HOME: model,
  * provider for `base_url`; shared by the task's attempts, since codex keeps its sessions there) and,
- * in the attempt directory, `codex-hook.mjs`, the PreToolUse hook that refuses a patch
- * outside the task's owned files before the write (./codex-hook.ts). Done at `turn.completed`.
+ * in the attempt directory, `codex-hook.mjs`, the PreToolUse hook that asks haco on the ask channel
+ * before every tool call (./codex-hook.ts): a patch outside the task's owned files is refused (or
+ * put to the user) before the write, shell commands follow `bash_allow`. Done at `turn.completed`.
  * A resumed attempt runs `codex exec <exec flags> resume <thread_id> -- <prompt>` (exec flags
  * before `resume`: `codex exec resume --help` of 0.171 has no `--sandbox`; §1.6).
  */
