@@ -188,7 +188,12 @@ describe('haco-tui "REQUEST" in a terminal', () => {
     session.write('a'); // off while the plan is invalid
     writeFileSync(join(repo.home, 'edit.sed'), 's#- nope$#- api#\n' + EDIT_VERIFY);
     session.write('e');
-    screen = await screenUntil(session, (s) => s.includes('verify test -s out/ui.txt'), 'the fixed edit');
+    // The whole frame: the edited plan and the keys under it (a frame can be caught half drawn).
+    screen = await screenUntil(
+      session,
+      (s) => s.includes('verify test -s out/ui.txt') && s.includes('a approve and run'),
+      'the fixed edit',
+    );
     expect(screen).not.toContain('the edited plan is not valid');
     expect(screen).toContain('a approve and run');
     session.write('r');
